@@ -6,7 +6,11 @@ namespace ReMiT.Cli;
 /// <summary>The <c>remit</c> command line: this file only wires the subcommands together.</summary>
 public static class Program
 {
-    public static int Main(string[] args) => BuildRoot().Parse(args).Invoke();
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    /// <summary>Runs the command line with the given writers (tests pass their own).</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error) =>
+        BuildRoot().Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
 
     public static RootCommand BuildRoot()
     {

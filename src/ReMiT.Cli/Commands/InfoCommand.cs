@@ -9,14 +9,14 @@ internal static class InfoCommand
     public static Command Create()
     {
         var command = new Command("info", "Show the loaded libtorch (NuGet CPU build or external, e.g. CUDA) and the devices it sees.\n\nExample:\n  remit info");
-        command.SetAction(_ =>
+        command.SetGuardedAction((_, output, _) =>
         {
             TorchRuntimeInfo info = TorchRuntime.Describe();
-            Console.WriteLine($"torchsharp:  {info.TorchSharpVersion}");
-            Console.WriteLine($"libtorch:    {info.LibTorchPath} ({info.LibTorchSource})");
-            Console.WriteLine($"cuda:        {(info.CudaAvailable ? $"available, {info.CudaDeviceCount} device(s)" : "not available")}");
-            Console.WriteLine($"cpu threads: {info.Threads}");
-            Console.WriteLine($"device:      {(info.CudaAvailable ? "cuda" : "cpu")} (default for --device auto)");
+            output.WriteLine($"torchsharp:  {info.TorchSharpVersion}");
+            output.WriteLine($"libtorch:    {info.LibTorchPath} ({info.LibTorchSource})");
+            output.WriteLine($"cuda:        {(info.CudaAvailable ? $"available, {info.CudaDeviceCount} device(s)" : "not available")}");
+            output.WriteLine($"cpu threads: {info.Threads}");
+            output.WriteLine($"device:      {(info.CudaAvailable ? "cuda" : "cpu")} (default for --device auto)");
             return 0;
         });
         return command;

@@ -1,0 +1,32 @@
+using System.CommandLine;
+using System.Text.Json;
+
+namespace ReMiT.Cli;
+
+/// <summary>
+/// Runs a command's body so that mistakes a user can make (a missing file, a bad option value,
+/// malformed JSON) end with one clear line and exit code 2 instead of a stack trace. Bugs still throw.
+/// </summary>
+internal static class CliErrors
+{
+    public const int UsageError = 2;
+
+    public static void SetGuardedAction(this Command command, Func<ParseResult, TextWriter, TextWriter, int> body)
+    {
+        command.SetAction(parseResult =>
+        {
+            TextWriter output = parseResult.InvocationConfiguration.Output;
+            TextWriter error = parseResult.InvocationConfiguration.Error;
+            try
+            {
+                return body(parseResult, output, error);
+            }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or ArgumentException
+                                          or FormatException or JsonException or InvalidDataException or UnauthorizedAccessException)
+            {
+                error.WriteLine($"remit {command.Name}: {e.Message}");
+                return UsageError;
+            }
+        });
+    }
+}
