@@ -22,7 +22,8 @@ internal static class CliErrors
                 return body(parseResult, output, error);
             }
             catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or ArgumentException
-                                          or FormatException or JsonException or InvalidDataException or UnauthorizedAccessException)
+                                          or FormatException or JsonException or InvalidDataException or UnauthorizedAccessException
+                                          or DllNotFoundException)
             {
                 error.WriteLine($"remit {command.Name}: {e.Message}");
                 return UsageError;

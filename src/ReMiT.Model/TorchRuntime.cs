@@ -20,9 +20,32 @@ public sealed record TorchRuntimeInfo(
 /// </summary>
 public static class TorchRuntime
 {
+    /// <summary>
+    /// Loads libtorch now, or explains which libtorch was expected and how to provide it.
+    /// Call before any other TorchSharp use where a clear message matters more than a trace.
+    /// </summary>
+    public static void EnsureLoaded()
+    {
+        try
+        {
+            _ = torch.get_num_threads();
+        }
+        catch (TypeInitializationException e)
+        {
+            bool bundled = File.Exists(Path.Combine(AppContext.BaseDirectory, "libtorch_cpu.so"));
+            string hint = bundled
+                ? $"the CPU libtorch beside the binaries ({AppContext.BaseDirectory}) failed to load; rebuild so libLibTorchSharp.so is patched (build/ReMiT.Native.targets)."
+                : "this build has no libtorch of its own (TorchBackend=external): put one on LD_LIBRARY_PATH, e.g. " +
+                  "LD_LIBRARY_PATH=$(python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))')/lib, " +
+                  "or build with the default -p:TorchBackend=cpu.";
+            throw new DllNotFoundException($"libtorch could not be loaded: {hint} ({(e.InnerException ?? e).GetType().Name})", e);
+        }
+    }
+
     /// <summary>Loads libtorch (if not yet loaded) and describes it.</summary>
     public static TorchRuntimeInfo Describe()
     {
+        EnsureLoaded();
         bool cuda = CudaAvailable();
         int count = cuda ? torch.cuda.device_count() : 0;
         string path = LoadedLibraryPath("libtorch_cpu.so") ?? "(not loaded)";
