@@ -14,6 +14,21 @@ passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 skipped=$(grep -oE 'Skipped: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 rm -f "$log"
+
+# The GPU build's structure, checked on the CPU: a TorchBackend=external publish carries no libtorch
+# and must load the one on LD_LIBRARY_PATH (here NuGet's CPU build stands in for a CUDA wheel).
+echo "check: TorchBackend=external publish runs on the libtorch found on LD_LIBRARY_PATH"
+ext=$(mktemp -d)
+native=$(dirname "$(find "${NUGET_PACKAGES:-$HOME/.nuget/packages}/libtorch-cpu-linux-x64" -name libtorch_cpu.so | head -n 1)")
+if dotnet publish src/ReMiT.Cli -c Release -p:TorchBackend=external -o "$ext" -nologo -clp:ErrorsOnly >/dev/null \
+   && [ ! -e "$ext/libtorch_cpu.so" ] \
+   && info=$(LD_LIBRARY_PATH="$native" "$ext/remit" info) && echo "$info" \
+   && [[ "$info" == *"libtorch_cpu.so (external)"* ]]; then
+  echo "check passed: external libtorch"; passed=$((passed + 1))
+else
+  echo "check FAILED: external libtorch"; failed=$((failed + 1))
+fi
+rm -rf "$ext"
 echo "suite time: $(( $(date +%s) - start )) s (setup, build and tests)"
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
