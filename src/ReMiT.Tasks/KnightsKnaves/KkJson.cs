@@ -91,12 +91,11 @@ public static class KkJson
 
     private static IReadOnlyList<KkStatement> Statements(JsonObject line, int people)
     {
-        if (!line.ContainsKey("statements"))
-            throw new ArgumentException("statements: missing field.", "statements");
-        var statements = KkStatementJson.ParseAll(line["statements"]);
-        if (statements.Count != people)
-            throw new ArgumentException($"statements: expected one per name ({people}), found {statements.Count}.", "statements");
-        return statements;
+        // Count first: with too few statements an index error would hide the real mistake.
+        var array = Array(line, "statements");
+        if (array.Count != people)
+            throw new ArgumentException($"statements: expected one per name ({people}), found {array.Count}.", "statements");
+        return KkStatementJson.ParseAll(array);
     }
 
     private static JsonArray Array(JsonObject line, string field) =>
