@@ -1,0 +1,37 @@
+namespace ReMiT.Tasks.KnightsKnaves;
+
+/// <summary>
+/// SplitMix64 (Steele, Lea &amp; Flood 2014): tiny, fast, and fully specified, so generated data depend
+/// only on the seed — never on the runtime's <see cref="Random"/> implementation.
+/// </summary>
+internal sealed class SplitMix64(ulong seed)
+{
+    private ulong _state = seed;
+
+    public ulong NextUInt64()
+    {
+        var z = _state += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    /// <summary>Uniform in [0, bound), unbiased (Lemire's multiply-shift with rejection).</summary>
+    public int NextInt(int bound)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bound);
+        var b = (ulong)bound;
+        var threshold = (0UL - b) % b;
+        while (true)
+        {
+            var hi = Math.BigMul(NextUInt64(), b, out var lo);
+            if (lo >= threshold)
+                return (int)hi;
+        }
+    }
+
+    /// <summary>Uniform in [min, max] inclusive.</summary>
+    public int NextInt(int min, int max) => min + NextInt(max - min + 1);
+
+    public bool NextBool() => (NextUInt64() >> 63) != 0;
+}
