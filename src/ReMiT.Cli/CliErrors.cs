@@ -25,9 +25,18 @@ internal static class CliErrors
                                           or FormatException or JsonException or InvalidDataException or UnauthorizedAccessException
                                           or DllNotFoundException)
             {
-                error.WriteLine($"remit {command.Name}: {e.Message}");
+                error.WriteLine($"{CommandPath(parseResult)}: {e.Message}");
                 return UsageError;
             }
         });
+    }
+
+    /// <summary>"remit data gen" for the command being run.</summary>
+    private static string CommandPath(ParseResult parseResult)
+    {
+        var names = new List<string>();
+        for (var r = parseResult.CommandResult; r is not null; r = r.Parent as System.CommandLine.Parsing.CommandResult)
+            names.Insert(0, r.Command is RootCommand ? "remit" : r.Command.Name);
+        return string.Join(' ', names);
     }
 }

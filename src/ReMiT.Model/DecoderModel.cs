@@ -1,0 +1,270 @@
+// A Llama/Qwen2-family decoder in one file, in dependency order:
+//   RmsNorm → Rotary → Attention (GQA through scaled_dot_product_attention) → SwiGlu → DecoderBlock
+//   → DecoderModel.
+// Notable features: grouped-query attention, rotary embeddings in Hugging Face's rotate-half layout,
+// optional q/k/v bias (Qwen2), tied or untied output head, a KV cache for incremental decoding.
+// Modules are registered under Hugging Face's names (model.layers.0.self_attn.q_proj, …), so a
+// checkpoint loads key for key. Math mirrors transformers' modeling_llama.py: RMSNorm in float32,
+// RoPE tables in float32, then cast back to the activation dtype.
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ReMiT.Model;
+
+/// <summary>Root-mean-square layer norm (no mean subtraction, no bias), computed in float32.</summary>
+public sealed class RmsNorm : nn.Module<Tensor, Tensor>
+{
+    private readonly Parameter _weight;
+    private readonly double _eps;
+
+    public RmsNorm(long dim, double eps) : base(nameof(RmsNorm))
+    {
+        _eps = eps;
+        _weight = new Parameter(ones(dim));
+        register_parameter("weight", _weight);
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var h = x.to(ScalarType.Float32);
+        var variance = h.pow(2).mean([-1], keepdim: true);
+        h = h * rsqrt(variance + _eps);
+        return (_weight * h.to(x.dtype)).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>Rotary position embedding tables (cos, sin) for given positions, Hugging Face layout.</summary>
+public sealed class Rotary : nn.Module
+{
+    private readonly Tensor _invFreq; // (D/2,)
+
+    public Rotary(int headDim, double theta) : base(nameof(Rotary))
+    {
+        // inv_freq = 1 / theta^(2i/D), computed in float32 exactly as transformers does
+        _invFreq = 1.0f / pow(theta, arange(0, headDim, 2, ScalarType.Int64).to(ScalarType.Float32) / headDim);
+        register_buffer("inv_freq", _invFreq, persistent: false);
+    }
+
+    /// <summary>cos and sin of shape (B, T, D) for position ids (B, T), in <paramref name="dtype"/>.</summary>
+    public (Tensor Cos, Tensor Sin) Tables(Tensor positionIds, ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        var freqs = positionIds.to(ScalarType.Float32).unsqueeze(-1) * _invFreq;   // (B, T, D/2)
+        var emb = cat([freqs, freqs], -1);                                            // (B, T, D)
+        return (emb.cos().to(dtype).MoveToOuterDisposeScope(), emb.sin().to(dtype).MoveToOuterDisposeScope());
+    }
+
+    /// <summary>x·cos + rotate_half(x)·sin for x (B, H, T, D) and tables (B, T, D).</summary>
+    public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
+    {
+        long half = x.shape[^1] / 2;
+        var x1 = x[TensorIndex.Ellipsis, TensorIndex.Slice(0, half)];
+        var x2 = x[TensorIndex.Ellipsis, TensorIndex.Slice(half, null)];
+        var rotated = cat([-x2, x1], -1);
+        return x * cos.unsqueeze(1) + rotated * sin.unsqueeze(1);
+    }
+}
+
+/// <summary>Multi-head attention with grouped key/value heads and an optional KV cache.</summary>
+public sealed class Attention : nn.Module
+{
+    private readonly Linear _q, _k, _v, _o;
+    private readonly int _heads, _kvHeads, _headDim;
+
+    public Attention(DecoderConfig c) : base(nameof(Attention))
+    {
+        _heads = c.NumAttentionHeads; _kvHeads = c.NumKeyValueHeads; _headDim = c.HeadDim;
+        _q = nn.Linear(c.HiddenSize, _heads * _headDim, hasBias: c.AttentionBias);
+        _k = nn.Linear(c.HiddenSize, _kvHeads * _headDim, hasBias: c.AttentionBias);
+        _v = nn.Linear(c.HiddenSize, _kvHeads * _headDim, hasBias: c.AttentionBias);
+        _o = nn.Linear(_heads * _headDim, c.HiddenSize, hasBias: false);
+        register_module("q_proj", _q);
+        register_module("k_proj", _k);
+        register_module("v_proj", _v);
+        register_module("o_proj", _o);
+    }
+
+    /// <param name="x">(B, T, d)</param>
+    /// <param name="cos">(B, T, D) rotary table</param>
+    /// <param name="sin">(B, T, D) rotary table</param>
+    /// <param name="mask">null for plain causal attention over x alone; else (B, 1, T, Tk) bool, true = may attend</param>
+    /// <param name="cache">layer cache to append this step's keys/values to, or null</param>
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache.Layer? cache)
+    {
+        using var scope = NewDisposeScope();
+        long b = x.shape[0], t = x.shape[1];
+        var q = _q.forward(x).view(b, t, _heads, _headDim).transpose(1, 2);      // (B, H, T, D)
+        var k = _k.forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2);    // (B, Hkv, T, D)
+        var v = _v.forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2);    // (B, Hkv, T, D)
+        q = Rotary.Apply(q, cos, sin);
+        k = Rotary.Apply(k, cos, sin);
+        if (cache is not null) (k, v) = cache.Append(k, v);                       // (B, Hkv, Tk, D)
+        if (_kvHeads != _heads)
+        {
+            // repeat each kv head for its group of query heads (transformers' repeat_kv)
+            k = k.repeat_interleave(_heads / _kvHeads, dim: 1);                   // (B, H, Tk, D)
+            v = v.repeat_interleave(_heads / _kvHeads, dim: 1);
+        }
+        var y = mask is null
+            ? nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true)
+            : nn.functional.scaled_dot_product_attention(q, k, v, attn_mask: mask);  // (B, H, T, D)
+        y = y.transpose(1, 2).reshape(b, t, _heads * _headDim);                  // (B, T, H·D)
+        return _o.forward(y).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>SwiGLU feed-forward: down(silu(gate(x)) · up(x)).</summary>
+public sealed class SwiGlu : nn.Module<Tensor, Tensor>
+{
+    private readonly Linear _gate, _up, _down;
+
+    public SwiGlu(int hidden, int intermediate) : base(nameof(SwiGlu))
+    {
+        _gate = nn.Linear(hidden, intermediate, hasBias: false);
+        _up = nn.Linear(hidden, intermediate, hasBias: false);
+        _down = nn.Linear(intermediate, hidden, hasBias: false);
+        register_module("gate_proj", _gate);
+        register_module("up_proj", _up);
+        register_module("down_proj", _down);
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        return _down.forward(nn.functional.silu(_gate.forward(x)) * _up.forward(x)).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>Pre-norm transformer block: x + attn(norm(x)), then + mlp(norm(x)).</summary>
+public sealed class DecoderBlock : nn.Module
+{
+    private readonly RmsNorm _inputNorm, _postAttentionNorm;
+    private readonly Attention _attention;
+    private readonly SwiGlu _mlp;
+
+    public DecoderBlock(DecoderConfig c) : base(nameof(DecoderBlock))
+    {
+        _inputNorm = new RmsNorm(c.HiddenSize, c.RmsNormEps);
+        _attention = new Attention(c);
+        _postAttentionNorm = new RmsNorm(c.HiddenSize, c.RmsNormEps);
+        _mlp = new SwiGlu(c.HiddenSize, c.IntermediateSize);
+        register_module("input_layernorm", _inputNorm);
+        register_module("self_attn", _attention);
+        register_module("post_attention_layernorm", _postAttentionNorm);
+        register_module("mlp", _mlp);
+    }
+
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache.Layer? cache)
+    {
+        using var scope = NewDisposeScope();
+        var h = x + _attention.Forward(_inputNorm.forward(x), cos, sin, mask, cache);
+        return (h + _mlp.forward(_postAttentionNorm.forward(h))).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>The transformer trunk, registered as Hugging Face's <c>model.*</c>.</summary>
+internal sealed class DecoderTrunk : nn.Module
+{
+    public readonly Embedding EmbedTokens;
+    public readonly ModuleList<DecoderBlock> Layers;
+    public readonly RmsNorm Norm;
+
+    public DecoderTrunk(DecoderConfig c) : base(nameof(DecoderTrunk))
+    {
+        EmbedTokens = nn.Embedding(c.VocabSize, c.HiddenSize);
+        Layers = nn.ModuleList(Enumerable.Range(0, c.NumHiddenLayers).Select(_ => new DecoderBlock(c)).ToArray());
+        Norm = new RmsNorm(c.HiddenSize, c.RmsNormEps);
+        register_module("embed_tokens", EmbedTokens);
+        register_module("layers", Layers);
+        register_module("norm", Norm);
+    }
+}
+
+/// <summary>
+/// Causal language model: token ids (B, T) → logits (B, T, V). Parameter names are Hugging Face's
+/// (<c>model.embed_tokens.weight</c>, …, <c>lm_head.weight</c> unless tied).
+/// </summary>
+public sealed class DecoderModel : nn.Module
+{
+    private readonly DecoderTrunk _trunk;
+    private readonly Linear? _lmHead;
+    private readonly Rotary _rotary;
+
+    public DecoderConfig Config { get; }
+
+    public DecoderModel(DecoderConfig config) : base(nameof(DecoderModel))
+    {
+        Config = config.Validated("decoder config");
+        _trunk = new DecoderTrunk(config);
+        register_module("model", _trunk);
+        if (!config.TieWordEmbeddings)
+        {
+            _lmHead = nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false);
+            register_module("lm_head", _lmHead);
+        }
+        _rotary = new Rotary(config.HeadDim, config.RopeTheta);
+        register_module("rotary_emb", _rotary);
+    }
+
+    /// <summary>Re-initialises weights as transformers does for training from scratch: N(0, std) for linears and embeddings, ones for norms.</summary>
+    public void InitializeWeights(long seed, double std = 0.02)
+    {
+        using var noGrad = no_grad();
+        var generator = new Generator((ulong)seed, device: CPU);
+        foreach (var (name, p) in named_parameters())
+        {
+            if (name.EndsWith("layernorm.weight", StringComparison.Ordinal) || name == "model.norm.weight") p.fill_(1.0);
+            else if (name.EndsWith(".bias", StringComparison.Ordinal)) p.zero_();
+            else p.copy_(normal(0.0, std, p.shape, dtype: ScalarType.Float32, generator: generator).to(p.dtype));
+        }
+    }
+
+    /// <summary>Hidden states after the final norm, (B, T, d).</summary>
+    /// <param name="inputIds">(B, T) int64 token ids</param>
+    /// <param name="positionIds">(B, T) positions; default 0…T−1 (or continuing the cache)</param>
+    /// <param name="mask">(B, 1, T, Tk) bool, true = may attend; null = causal over the input (and all cached positions)</param>
+    /// <param name="cache">KV cache to extend, or null</param>
+    public Tensor Hidden(Tensor inputIds, Tensor? positionIds = null, Tensor? mask = null, KvCache? cache = null)
+    {
+        if (inputIds.dim() != 2)
+            throw new ArgumentException($"input ids must be (batch, time), got shape [{string.Join(", ", inputIds.shape)}].", nameof(inputIds));
+        long b = inputIds.shape[0], t = inputIds.shape[1];
+        long past = cache?.Length ?? 0;
+        if (past + t > Config.MaxPositionEmbeddings && positionIds is null)
+            throw new ArgumentException($"sequence of length {past + t} exceeds max_position_embeddings {Config.MaxPositionEmbeddings}.", nameof(inputIds));
+        if (cache is not null && mask is null && t > 1 && past > 0)
+            throw new ArgumentException("a multi-token step on a non-empty cache needs an explicit mask.", nameof(mask));
+        using var scope = NewDisposeScope();
+        positionIds ??= arange(past, past + t, ScalarType.Int64, device: inputIds.device).unsqueeze(0).expand(b, t);
+        var x = _trunk.EmbedTokens.forward(inputIds);                              // (B, T, d)
+        var (cos, sin) = _rotary.Tables(positionIds, x.dtype);                      // (B, T, D)
+        // With a cache and one new token there is nothing to mask; causal SDPA would wrongly align
+        // the single query with key 0, so pass an all-true mask instead.
+        if (mask is null && cache is not null && past > 0)
+            mask = ones(b, 1, t, past + t, ScalarType.Bool, device: inputIds.device);
+        for (int i = 0; i < _trunk.Layers.Count; i++)
+            x = _trunk.Layers[i].Forward(x, cos, sin, mask, cache?.Layers[i]);
+        if (cache is not null) cache.Advance(t);
+        return _trunk.Norm.forward(x).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Logits (B, T, V) from hidden states (B, T, d).</summary>
+    public Tensor Head(Tensor hidden) =>
+        _lmHead is null ? nn.functional.linear(hidden, _trunk.EmbedTokens.weight!) : _lmHead.forward(hidden);
+
+    /// <summary>Logits (B, T, V) for token ids (B, T); see <see cref="Hidden"/> for the arguments.</summary>
+    public Tensor Forward(Tensor inputIds, Tensor? positionIds = null, Tensor? mask = null, KvCache? cache = null)
+    {
+        using var scope = NewDisposeScope();
+        return Head(Hidden(inputIds, positionIds, mask, cache)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>A cache sized for <paramref name="batch"/> sequences of up to <paramref name="maxLength"/> tokens, on this model's device and dtype.</summary>
+    public KvCache NewCache(long batch, long maxLength)
+    {
+        var w = _trunk.EmbedTokens.weight!;
+        return new KvCache(Config, batch, maxLength, w.dtype, w.device);
+    }
+}
