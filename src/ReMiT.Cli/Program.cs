@@ -19,6 +19,7 @@ public static class Program
         root.Subcommands.Add(DataCommand.Create());
         root.Subcommands.Add(VerifyCommand.Create());
         root.Subcommands.Add(KkCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         return root;
     }
 }

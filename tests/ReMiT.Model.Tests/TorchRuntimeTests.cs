@@ -89,3 +89,31 @@ public sealed class TorchRuntimeTests
         Environment.GetEnvironmentVariable("NUGET_PACKAGES")
         ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
 }
+
+public sealed class ModelPresetsTests
+{
+    [Theory]
+    [InlineData("tiny", 1_000_000, 2_000_000)]
+    [InlineData("small", 25_000_000, 40_000_000)]
+    [InlineData("base", 90_000_000, 120_000_000)]
+    public void Presets_HaveTheAdvertisedSize(string name, long min, long max)
+    {
+        var preset = ModelPresets.Get(name);
+        Assert.Empty(preset.Config.Validate());
+        Assert.InRange(preset.Config.ParameterCount(), min, max);
+    }
+
+    [Fact]
+    public void ParameterCount_MatchesTheBuiltModule()
+    {
+        var config = ModelPresets.Get("smoke").Config;
+        using var model = new DecoderModel(config);
+        Assert.Equal(config.ParameterCount(), model.parameters().Sum(p => p.numel()));
+        using var untied = new DecoderModel(config with { TieWordEmbeddings = false, AttentionBias = false });
+        Assert.Equal((config with { TieWordEmbeddings = false, AttentionBias = false }).ParameterCount(), untied.parameters().Sum(p => p.numel()));
+    }
+
+    [Fact]
+    public void Get_Unknown_ListsTheKnownOnes() =>
+        Assert.Contains("smoke, tiny, small, base", Assert.Throws<ArgumentException>(() => ModelPresets.Get("huge")).Message);
+}

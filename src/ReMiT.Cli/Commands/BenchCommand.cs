@@ -1,0 +1,69 @@
+using System.CommandLine;
+using System.Text.Json;
+using ReMiT.Model;
+using ReMiT.Training.Benchmarks;
+using static TorchSharp.torch;
+
+namespace ReMiT.Cli.Commands;
+
+/// <summary><c>remit bench train|generate</c>: throughput of a preset's model on this machine.</summary>
+internal static class BenchCommand
+{
+    private static readonly JsonSerializerOptions SnakeCase = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public static Command Create()
+    {
+        var preset = new Option<string>("--preset") { Description = "Model preset: smoke, tiny, small or base.", DefaultValueFactory = _ => "tiny" };
+        var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:N or auto.", DefaultValueFactory = _ => "cpu" };
+        var dtype = new Option<string>("--dtype") { Description = "float32 or bfloat16 (weights and activations).", DefaultValueFactory = _ => "float32" };
+        var json = new Option<bool>("--json") { Description = "Print only one JSON line." };
+        var steps = new Option<int>("--steps") { Description = "Timed optimizer steps (after 2 warmup steps).", DefaultValueFactory = _ => 10 };
+        var batch = new Option<int?>("--batch") { Description = "Sequences per step (default: the preset's)." };
+        var seq = new Option<int?>("--seq-len") { Description = "Tokens per sequence (default: the preset's)." };
+        var train = new Command("train",
+            "Optimizer steps on random tokens; prints tokens_per_s, params, n_layers, d_model, seq_len, matmul_peak_flops and mfu.\n\n" +
+            "Example:\n  remit bench train --preset tiny --steps 10 --json") { preset, device, dtype, json, steps, batch, seq };
+        train.SetGuardedAction((p, output, _) =>
+        {
+            var (dev, type) = Resolve(p.GetValue(device)!, p.GetValue(dtype)!);
+            bool quiet = p.GetValue(json);
+            var result = TrainBenchmark.Run(ModelPresets.Get(p.GetValue(preset)!), p.GetValue(steps), dev, type,
+                p.GetValue(batch), p.GetValue(seq), log: quiet ? null : output.WriteLine);
+            if (!quiet)
+                output.WriteLine($"{result.Preset}: {result.TokensPerS:F0} tokens/s, {result.Mfu:P1} of the measured matmul peak " +
+                                 $"({result.MatmulPeakFlops / 1e9:F1} GFLOP/s), {result.Params:N0} parameters");
+            output.WriteLine(JsonSerializer.Serialize(result, SnakeCase));
+            return 0;
+        });
+
+        var prompts = new Option<int>("--prompts") { Description = "Prompts in the batch.", DefaultValueFactory = _ => 64 };
+        var promptLen = new Option<int>("--prompt-len") { Description = "Tokens per prompt.", DefaultValueFactory = _ => 64 };
+        var newTokens = new Option<int>("--new-tokens") { Description = "New tokens per prompt.", DefaultValueFactory = _ => 256 };
+        var generate = new Command("generate",
+            "Batched sampling with the KV cache; prints new tokens/s.\n\nExample:\n  remit bench generate --preset tiny --prompts 16 --new-tokens 64 --json")
+            { preset, device, dtype, json, prompts, promptLen, newTokens };
+        generate.SetGuardedAction((p, output, _) =>
+        {
+            var (dev, type) = Resolve(p.GetValue(device)!, p.GetValue(dtype)!);
+            var result = GenerateBenchmark.Run(ModelPresets.Get(p.GetValue(preset)!), dev, type,
+                p.GetValue(prompts), p.GetValue(promptLen), p.GetValue(newTokens));
+            if (!p.GetValue(json))
+                output.WriteLine($"{result.Preset}: {result.NewTokensPerS:F0} new tokens/s ({result.Prompts} prompts x {result.NewTokens} tokens)");
+            output.WriteLine(JsonSerializer.Serialize(result, SnakeCase));
+            return 0;
+        });
+        return new Command("bench", "Benchmarks (results are recorded in bench/RESULTS.md).") { train, generate };
+    }
+
+    private static (Device, ScalarType) Resolve(string device, string dtype)
+    {
+        TorchRuntime.EnsureLoaded();
+        ScalarType type = dtype.ToLowerInvariant() switch
+        {
+            "float32" or "fp32" or "f32" => ScalarType.Float32,
+            "bfloat16" or "bf16" => ScalarType.BFloat16,
+            _ => throw new ArgumentException($"--dtype '{dtype}': expected float32 or bfloat16."),
+        };
+        return (TorchRuntime.ResolveDevice(device), type);
+    }
+}

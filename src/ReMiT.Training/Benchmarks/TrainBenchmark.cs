@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using ReMiT.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ReMiT.Training.Benchmarks;
+
+/// <summary>One benchmark result, printed as a JSON line.</summary>
+public sealed record TrainBenchmarkResult(
+    string Preset, string Device, string Dtype, long Params, long FlopParams, int NLayers, int DModel, int SeqLen, int BatchSize,
+    int Steps, double Seconds, double TokensPerS, double FlopsPerToken, double MatmulPeakFlops, double Mfu, double FinalLoss);
+
+/// <summary>
+/// Optimizer steps of a preset's model on random tokens: forward, cross-entropy, backward, gradient
+/// clipping, AdamW — the same work a learner does per micro-batch, without data loading.
+/// FLOPs per token = 6·N + 12·L·d·T (N excludes the input embedding lookup, which is no matmul;
+/// a tied head's matmul is counted).
+/// </summary>
+public static class TrainBenchmark
+{
+    public static TrainBenchmarkResult Run(ModelPreset preset, int steps, Device device, ScalarType dtype,
+                                           int? batchSize = null, int? seqLen = null, int warmupSteps = 2, Action<string>? log = null)
+    {
+        if (steps < 1) throw new ArgumentOutOfRangeException(nameof(steps), steps, "need at least one timed step.");
+        var config = preset.Config;
+        int b = batchSize ?? preset.BatchSize, t = seqLen ?? preset.SeqLen;
+        if (t > config.MaxPositionEmbeddings)
+            throw new ArgumentException($"sequence length {t} exceeds the preset's max_position_embeddings {config.MaxPositionEmbeddings}.");
+
+        random.manual_seed(0);
+        using var model = new DecoderModel(config);
+        model.InitializeWeights(seed: 0);
+        model.to(device, dtype);
+        model.train();
+        using var optimizer = optim.AdamW(model.parameters(), lr: 1e-3, beta1: 0.9, beta2: 0.95, weight_decay: 0.1);
+        var generator = new Generator(0, device);
+        double finalLoss = double.NaN;
+
+        double seconds = 0;
+        for (int step = 0; step < warmupSteps + steps; step++)
+        {
+            using var scope = NewDisposeScope();
+            var tokens = randint(0, config.VocabSize, [b, t + 1], dtype: ScalarType.Int64, device: device, generator: generator);
+            var inputs = tokens[.., ..^1];
+            var targets = tokens[.., 1..];
+            MatmulPeak.Synchronize(device);
+            var clock = Stopwatch.StartNew();
+
+            var logits = model.Forward(inputs);                                            // (B, T, V)
+            var loss = nn.functional.cross_entropy(logits.view(-1, config.VocabSize).to(ScalarType.Float32), targets.reshape(-1));
+            loss.backward();
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0);
+            optimizer.step();
+            optimizer.zero_grad();
+
+            MatmulPeak.Synchronize(device);
+            if (step >= warmupSteps) seconds += clock.Elapsed.TotalSeconds;
+            if (step == warmupSteps + steps - 1) finalLoss = loss.item<float>(); // .item() syncs: once, at the end
+            log?.Invoke($"step {step + 1}/{warmupSteps + steps}{(step < warmupSteps ? " (warmup)" : "")}: {clock.Elapsed.TotalMilliseconds:F0} ms");
+        }
+
+        long n = config.ParameterCount();
+        long flopParams = n - (config.TieWordEmbeddings ? 0 : (long)config.VocabSize * config.HiddenSize);
+        double flopsPerToken = 6.0 * flopParams + 12.0 * config.NumHiddenLayers * config.HiddenSize * t;
+        double tokensPerS = (double)b * t * steps / seconds;
+        double peak = MatmulPeak.Measure(device, dtype);
+        return new TrainBenchmarkResult(preset.Name, device.ToString(), dtype.ToString(), n, flopParams, config.NumHiddenLayers,
+            config.HiddenSize, t, b, steps, seconds, tokensPerS, flopsPerToken, peak, tokensPerS * flopsPerToken / peak, finalLoss);
+    }
+}
