@@ -12,6 +12,8 @@ public static class Program
     {
         var root = new RootCommand("ReMiT.Distributed: pre-training, RLVR and RL-guided mid-training (the ReMiT flywheel).");
         root.Subcommands.Add(InfoCommand.Create());
+        root.Subcommands.Add(TokenizeCommand.Create());
+        root.Subcommands.Add(TokenizerCommand.Create());
         return root;
     }
 }
