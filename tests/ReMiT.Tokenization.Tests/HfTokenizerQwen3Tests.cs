@@ -58,3 +58,26 @@ public sealed class HfTokenizerQwen3Tests
         Assert.Contains("999999", e.Message);
     }
 }
+
+public sealed class HfTokenizerQwen3RoundTripTests
+{
+    [Fact]
+    public void EncodeDecode_RandomNfcText_RoundTrips()
+    {
+        HfTokenizer tokenizer = Qwen3Tokenizer.Get();
+        foreach (string text in RandomText.Strings(2000, 3, ["<|im_start|>", "<|im_end|>", "<think>", "<|endoftext|>"]))
+            Assert.Equal(text, tokenizer.Decode(tokenizer.Encode(text)));
+    }
+
+    [Fact]
+    public void Encode_SpecialTokenMidText_IsOneIdWithTextAround()
+    {
+        HfTokenizer tokenizer = Qwen3Tokenizer.Get();
+        int[] ids = tokenizer.Encode("a<|im_end|>b");
+        Assert.Equal(3, ids.Length);
+        Assert.Equal(151645, ids[1]);
+    }
+
+    [Fact]
+    public void Encode_Empty_ReturnsNoIds() => Assert.Empty(Qwen3Tokenizer.Get().Encode(""));
+}
