@@ -154,9 +154,10 @@ public static class HfConfig
         foreach (string key in new[] { "rope_scaling", "rope_parameters" })
         {
             var rope = r.Object(key);
-            string? type = rope?["rope_type"]?.GetValue<string>() ?? rope?["type"]?.GetValue<string>();
-            if (type is not null and not "default")
-                throw r.Unsupported($"{key}.rope_type", $"\"{type}\"", "only unscaled (\"default\") RoPE is implemented");
+            // transformers 4.x wrote "type"; later versions "rope_type".
+            var type = rope?["rope_type"] ?? rope?["type"];
+            if (type is not null && (type.GetValueKind() != JsonValueKind.String || (string)type! != "default"))
+                throw r.Unsupported($"{key}.rope_type", type.ToJsonString(), "only unscaled (\"default\") RoPE is implemented");
         }
     }
 
@@ -174,11 +175,11 @@ public static class HfConfig
         return nested ?? top ?? 10000.0;
     }
 
-    /// <summary>Writes a double so Python reads it back as a float (10000.0, not 10000).</summary>
+    /// <summary>A double spelled as Python's repr spells it (10000.0, 1e-06), so the file reads like one transformers wrote.</summary>
     private static JsonNode Real(double value) =>
-        value == Math.Floor(value) && Math.Abs(value) < 1e15
-            ? JsonValue.Create(decimal.Parse(value.ToString("F1", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture))
-            : JsonValue.Create(value);
+        JsonNode.Parse(value == Math.Floor(value) && Math.Abs(value) < 1e16
+            ? value.ToString("F1", CultureInfo.InvariantCulture)
+            : value.ToString("R", CultureInfo.InvariantCulture).ToLowerInvariant())!;
 
     internal static InvalidDataException Bad(string source, string problem, Exception? inner = null) =>
         new($"{source}: {problem}.", inner);

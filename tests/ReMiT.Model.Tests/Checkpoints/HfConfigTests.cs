@@ -61,6 +61,7 @@ public sealed class HfConfigTests
         Assert.True(o.ContainsKey("pad_token_id"));
         // Written as Python floats, in both the 4.x and 5.x places.
         Assert.Contains("\"rope_theta\": 10000.0", text);
+        Assert.Contains("\"rms_norm_eps\": 1e-06", text);
         Assert.Equal("default", (string)o["rope_parameters"]!["rope_type"]!);
         Assert.Equal(o.Select(kv => kv.Key).Order(StringComparer.Ordinal), o.Select(kv => kv.Key));
         Assert.Equal(LlamaTiny, HfConfig.Load(path));

@@ -112,7 +112,7 @@ public sealed class SafeTensorsFileTests : IDisposable
             new("b", torch.ones(2, dtype: torch.bfloat16)),
             new("a", torch.ones(3, dtype: torch.bfloat16)),
             new("flag", torch.ones(1, dtype: torch.@bool)),
-            new("step", torch.ones(1, dtype: torch.int64)),
+            new("step", torch.tensor(42L)), // 0-dim: shape []
             new("w", torch.ones(2, 2)),
             new("h", torch.ones(1, dtype: torch.float16)),
         ]);
@@ -122,6 +122,10 @@ public sealed class SafeTensorsFileTests : IDisposable
         Assert.Equal(["step", "w", "a", "b", "h", "flag"], header.Tensors.Select(t => t.Name));
         Assert.Equal(0, (header.DataStart - 8) % 8); // header padded to 8 bytes
         Assert.Empty(header.Metadata);
+        Assert.Empty(header.Tensors[0].Shape);
+        using var step = SafeTensorsFile.Load(path, torch.CPU)["step"];
+        Assert.Equal(0, step.dim());
+        Assert.Equal(42L, step.item<long>());
     }
 
     [Fact]
