@@ -17,7 +17,7 @@ internal static class TokenizeCommand
         command.Options.Add(tokenizerOption);
         command.Options.Add(inputOption);
         command.Options.Add(outputOption);
-        command.SetAction(parseResult =>
+        command.SetGuardedAction((parseResult, _, error) =>
         {
             HfTokenizer tokenizer = HfTokenizer.Load(parseResult.GetValue(tokenizerOption)!);
             int bad = JsonLinesFile.Transform(parseResult.GetValue(inputOption)!, parseResult.GetValue(outputOption)!, obj =>
@@ -26,7 +26,7 @@ internal static class TokenizeCommand
                 int[] ids = tokenizer.Encode(text);
                 obj["input_ids"] = new JsonArray(ids.Select(id => (JsonNode)JsonValue.Create(id)).ToArray());
                 obj["decoded"] = tokenizer.Decode(ids);
-            }, Console.Error);
+            }, error);
             return bad == 0 ? 0 : 1;
         });
         return command;

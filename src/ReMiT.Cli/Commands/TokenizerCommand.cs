@@ -32,20 +32,12 @@ internal static class TokenizerCommand
         command.Options.Add(vocabOption);
         command.Options.Add(minFrequencyOption);
         command.Options.Add(outOption);
-        command.SetAction(parseResult =>
+        command.SetGuardedAction((parseResult, output, error) =>
         {
             string input = parseResult.GetValue(inputOption)!, field = parseResult.GetValue(fieldOption)!, outDir = parseResult.GetValue(outOption)!;
-            if (!File.Exists(input))
-            {
-                Console.Error.WriteLine($"Input file '{input}' does not exist.");
-                return 1;
-            }
-            (List<string> texts, int bad) = ReadTexts(input, field);
+            List<string> texts = JsonLinesFile.Collect(input, obj => JsonLinesFile.Required<string>(obj, field), error, out int bad);
             if (texts.Count == 0)
-            {
-                Console.Error.WriteLine($"{input}: no line has a string field '{field}'; nothing to train on.");
-                return 1;
-            }
+                throw new ArgumentException($"{input}: no line has a string field '{field}'; nothing to train on.");
             var options = new BpeTrainerOptions { VocabSize = parseResult.GetValue(vocabOption), MinFrequency = parseResult.GetValue(minFrequencyOption) };
             var clock = Stopwatch.StartNew();
             HfTokenizer tokenizer = BpeTrainer.Train(texts, options);
@@ -58,36 +50,14 @@ internal static class TokenizerCommand
                 bytes += Encoding.UTF8.GetByteCount(text);
                 tokens += tokenizer.Encode(text).Length;
             }
-            Console.WriteLine($"wrote:       {path}");
-            Console.WriteLine($"texts:       {texts.Count} ({bytes / 1e6:F2} MB)");
-            Console.WriteLine($"vocab size:  {tokenizer.VocabSize}");
-            Console.WriteLine($"merges:      {tokenizer.Merges.Count}");
-            Console.WriteLine($"train time:  {clock.Elapsed.TotalSeconds:F2} s");
-            Console.WriteLine($"compression: {(tokens == 0 ? 0 : bytes / (double)tokens):F2} bytes/token on the training text");
+            output.WriteLine($"wrote:       {path}");
+            output.WriteLine($"texts:       {texts.Count} ({bytes / 1e6:F2} MB)");
+            output.WriteLine($"vocab size:  {tokenizer.VocabSize}");
+            output.WriteLine($"merges:      {tokenizer.Merges.Count}");
+            output.WriteLine($"train time:  {clock.Elapsed.TotalSeconds:F2} s");
+            output.WriteLine($"compression: {(tokens == 0 ? 0 : bytes / (double)tokens):F2} bytes/token on the training text");
             return bad == 0 ? 0 : 1;
         });
         return command;
-    }
-
-    private static (List<string> Texts, int Bad) ReadTexts(string input, string field)
-    {
-        var texts = new List<string>();
-        int bad = 0, lineNo = 0;
-        foreach (string line in File.ReadLines(input, Encoding.UTF8))
-        {
-            lineNo++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            try
-            {
-                if (JsonNode.Parse(line) is not JsonObject obj) throw new JsonLineException("expected a JSON object");
-                texts.Add(JsonLinesFile.Required<string>(obj, field));
-            }
-            catch (Exception e) when (e is JsonException or JsonLineException)
-            {
-                bad++;
-                Console.Error.WriteLine($"{input}:{lineNo}: {e.Message}");
-            }
-        }
-        return (texts, bad);
     }
 }

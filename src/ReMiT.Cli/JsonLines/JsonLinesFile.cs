@@ -31,32 +31,53 @@ public static class JsonLinesFile
     /// </summary>
     public static int Transform(string input, string output, Action<JsonObject> transform, TextWriter errors)
     {
-        if (!File.Exists(input))
-            throw new FileNotFoundException($"Input file '{input}' does not exist.", input);
-        int bad = 0, good = 0, lineNo = 0;
+        int bad, good = 0;
         using (var writer = new AtomicTextWriter(output))
         {
-            foreach (string line in File.ReadLines(input, Encoding.UTF8))
+            bad = ForEachObject(input, obj =>
             {
-                lineNo++;
-                if (string.IsNullOrWhiteSpace(line)) continue;
-                try
-                {
-                    JsonObject obj = ParseObject(line);
-                    transform(obj);
-                    writer.Writer.WriteLine(ToLine(obj));
-                    good++;
-                }
-                catch (Exception e) when (e is JsonException or JsonLineException or ArgumentException or FormatException or InvalidOperationException)
-                {
-                    bad++;
-                    errors.WriteLine($"{input}:{lineNo}: {e.Message}");
-                }
-            }
+                transform(obj);
+                writer.Writer.WriteLine(ToLine(obj));
+                good++;
+            }, errors);
             writer.Commit();
         }
         if (bad > 0)
             errors.WriteLine($"{input}: {bad} bad line(s) skipped, {good} written to {output}.");
+        return bad;
+    }
+
+    /// <summary>
+    /// Reads <paramref name="input"/> and returns <paramref name="select"/> of each object; bad lines are
+    /// reported on <paramref name="errors"/> and counted in <paramref name="bad"/>.
+    /// </summary>
+    public static List<T> Collect<T>(string input, Func<JsonObject, T> select, TextWriter errors, out int bad)
+    {
+        var items = new List<T>();
+        bad = ForEachObject(input, obj => items.Add(select(obj)), errors);
+        return items;
+    }
+
+    // The one loop over a JSON Lines file: parse, hand over, report failures by file and line.
+    private static int ForEachObject(string input, Action<JsonObject> handle, TextWriter errors)
+    {
+        if (!File.Exists(input))
+            throw new FileNotFoundException($"Input file '{input}' does not exist.", input);
+        int bad = 0, lineNo = 0;
+        foreach (string line in File.ReadLines(input, Encoding.UTF8))
+        {
+            lineNo++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            try
+            {
+                handle(ParseObject(line));
+            }
+            catch (Exception e) when (e is JsonException or JsonLineException or ArgumentException or FormatException or InvalidOperationException)
+            {
+                bad++;
+                errors.WriteLine($"{input}:{lineNo}: {e.Message}");
+            }
+        }
         return bad;
     }
 
