@@ -19,6 +19,8 @@ public static class Program
         root.Subcommands.Add(DataCommand.Create());
         root.Subcommands.Add(VerifyCommand.Create());
         root.Subcommands.Add(KkCommand.Create());
+        root.Subcommands.Add(ScoreCommand.Create());
+        root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(TokenizeCommand.Create());
         root.Subcommands.Add(TokenizerCommand.Create());
