@@ -15,15 +15,16 @@ namespace ReMiT.Model;
 /// <summary>Root-mean-square layer norm (no mean subtraction, no bias), computed in float32.</summary>
 public sealed class RmsNorm : nn.Module<Tensor, Tensor>
 {
-    private readonly Parameter _weight;
     private readonly double _eps;
 
     public RmsNorm(long dim, double eps) : base(nameof(RmsNorm))
     {
         _eps = eps;
-        _weight = new Parameter(ones(dim));
-        register_parameter("weight", _weight);
+        register_parameter("weight", new Parameter(ones(dim)));
     }
+
+    // Looked up, not cached: Module.to(device/dtype) replaces registered parameters.
+    private Parameter Weight => get_parameter("weight")!;
 
     public override Tensor forward(Tensor x)
     {
@@ -31,27 +32,30 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
         var h = x.to(ScalarType.Float32);
         var variance = h.pow(2).mean([-1], keepdim: true);
         h = h * rsqrt(variance + _eps);
-        return (_weight * h.to(x.dtype)).MoveToOuterDisposeScope();
+        return (Weight * h.to(x.dtype)).MoveToOuterDisposeScope();
     }
 }
 
 /// <summary>Rotary position embedding tables (cos, sin) for given positions, Hugging Face layout.</summary>
-public sealed class Rotary : nn.Module
+public sealed class Rotary
 {
-    private readonly Tensor _invFreq; // (D/2,)
+    private readonly int _headDim;
+    private readonly double _theta;
 
-    public Rotary(int headDim, double theta) : base(nameof(Rotary))
+    public Rotary(int headDim, double theta)
     {
-        // inv_freq = 1 / theta^(2i/D), computed in float32 exactly as transformers does
-        _invFreq = 1.0f / pow(theta, arange(0, headDim, 2, ScalarType.Int64).to(ScalarType.Float32) / headDim);
-        register_buffer("inv_freq", _invFreq, persistent: false);
+        _headDim = headDim;
+        _theta = theta;
     }
 
     /// <summary>cos and sin of shape (B, T, D) for position ids (B, T), in <paramref name="dtype"/>.</summary>
     public (Tensor Cos, Tensor Sin) Tables(Tensor positionIds, ScalarType dtype)
     {
         using var scope = NewDisposeScope();
-        var freqs = positionIds.to(ScalarType.Float32).unsqueeze(-1) * _invFreq;   // (B, T, D/2)
+        // inv_freq = 1 / theta^(2i/D) in float32 as transformers computes it; D/2 numbers, so rebuilding it
+        // here is free and keeps it float32 on the right device whatever the model was moved to.
+        var invFreq = 1.0f / pow(_theta, arange(0, _headDim, 2, ScalarType.Int64, device: positionIds.device).to(ScalarType.Float32) / _headDim);
+        var freqs = positionIds.to(ScalarType.Float32).unsqueeze(-1) * invFreq;     // (B, T, D/2)
         var emb = cat([freqs, freqs], -1);                                            // (B, T, D)
         return (emb.cos().to(dtype).MoveToOuterDisposeScope(), emb.sin().to(dtype).MoveToOuterDisposeScope());
     }
@@ -205,7 +209,6 @@ public sealed class DecoderModel : nn.Module
             register_module("lm_head", _lmHead);
         }
         _rotary = new Rotary(config.HeadDim, config.RopeTheta);
-        register_module("rotary_emb", _rotary);
     }
 
     /// <summary>Re-initialises weights as transformers does for training from scratch: N(0, std) for linears and embeddings, ones for norms.</summary>
