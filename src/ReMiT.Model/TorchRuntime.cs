@@ -1,4 +1,5 @@
 using TorchSharp;
+using static TorchSharp.torch;
 
 namespace ReMiT.Model;
 
@@ -79,6 +80,14 @@ public static class TorchRuntime
         }
         throw new ArgumentException($"Unknown device '{name}'; expected cpu, cuda, cuda:N or auto.", nameof(name));
     }
+
+    /// <summary>Parses a dtype name: float32 (fp32, f32) or bfloat16 (bf16).</summary>
+    public static ScalarType ParseDtype(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "float32" or "fp32" or "f32" => ScalarType.Float32,
+        "bfloat16" or "bf16" => ScalarType.BFloat16,
+        _ => throw new ArgumentException($"Unknown dtype '{name}'; expected float32 or bfloat16.", nameof(name)),
+    };
 
     private static bool CudaAvailable()
     {

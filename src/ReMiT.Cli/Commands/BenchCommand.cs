@@ -58,12 +58,6 @@ internal static class BenchCommand
     private static (Device, ScalarType) Resolve(string device, string dtype)
     {
         TorchRuntime.EnsureLoaded();
-        ScalarType type = dtype.ToLowerInvariant() switch
-        {
-            "float32" or "fp32" or "f32" => ScalarType.Float32,
-            "bfloat16" or "bf16" => ScalarType.BFloat16,
-            _ => throw new ArgumentException($"--dtype '{dtype}': expected float32 or bfloat16."),
-        };
-        return (TorchRuntime.ResolveDevice(device), type);
+        return (TorchRuntime.ResolveDevice(device), TorchRuntime.ParseDtype(dtype));
     }
 }

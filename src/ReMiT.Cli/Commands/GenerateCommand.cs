@@ -21,16 +21,17 @@ internal static class GenerateCommand
         var seed = new Option<long>("--seed") { Description = "Sampling seed (same seed and batch size ⇒ same output).", DefaultValueFactory = _ => 0 };
         var stop = new Option<int[]>("--stop-token") { Description = "Token id that ends a completion (repeatable; default: the config's eos_token_id).", AllowMultipleArgumentsPerToken = true };
         var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:N or auto.", DefaultValueFactory = _ => "cpu" };
+        var dtype = new Option<string>("--dtype") { Description = "float32 or bfloat16 weights and activations.", DefaultValueFactory = _ => "float32" };
         var batch = new Option<int>("--batch-size") { Description = "Prompts per batch.", DefaultValueFactory = _ => 32 };
         var command = new Command("generate",
             "Sample completions. Each output line is its prompt line plus sample_index, completion_ids, completion_logprobs\n" +
             "(log-prob of each sampled token under softmax(logits / temperature), the behaviour log-probs GRPO needs),\n" +
             "stopped, and completion_text when the model directory has a tokenizer.\n\n" +
             "Example:\n  remit generate --model runs/tiny/base --input prompts.jsonl --output samples.jsonl --max-new-tokens 128 --temperature 0.8 --n-samples 4 --seed 1")
-            { model, input, output, maxNew, temperature, topP, topK, samples, seed, stop, device, batch };
+            { model, input, output, maxNew, temperature, topP, topK, samples, seed, stop, device, dtype, batch };
         command.SetGuardedAction((p, stdout, error) =>
         {
-            using var inputs = ModelInputs.Open(p.GetValue(model)!, p.GetValue(device)!);
+            using var inputs = ModelInputs.Open(p.GetValue(model)!, p.GetValue(device)!, p.GetValue(dtype)!);
             var lines = JsonLinesFile.Collect(p.GetValue(input)!, line => (Line: line, Ids: inputs.Ids(line)), error, out int bad);
             int[] stops = p.GetValue(stop) is { Length: > 0 } given ? given
                         : inputs.Model.Config.EosTokenId is int eos ? [eos] : [];

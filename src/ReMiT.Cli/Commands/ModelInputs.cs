@@ -18,13 +18,14 @@ internal sealed class ModelInputs : IDisposable
     public HfTokenizer? Tokenizer { get; }
     public string Directory { get; }
 
-    public static ModelInputs Open(string directory, string device)
+    public static ModelInputs Open(string directory, string device, string dtype)
     {
         TorchRuntime.EnsureLoaded();
         var dev = TorchRuntime.ResolveDevice(device);
+        var type = TorchRuntime.ParseDtype(dtype);
         string tokenizerPath = Path.Combine(directory, HfCheckpoint.TokenizerFile);
         var tokenizer = File.Exists(tokenizerPath) ? HfTokenizer.Load(tokenizerPath) : null;
-        return new ModelInputs(HfCheckpoint.Load(directory, dev), tokenizer, directory);
+        return new ModelInputs(HfCheckpoint.Load(directory, dev, type), tokenizer, directory);
     }
 
     /// <summary>The token ids of a line: its <c>input_ids</c>, or its <c>text</c> encoded with the directory's tokenizer.</summary>

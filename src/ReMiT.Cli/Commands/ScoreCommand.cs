@@ -14,13 +14,14 @@ internal static class ScoreCommand
         var input = new Option<string>("--input") { Description = "JSON Lines with input_ids (or text, with a tokenizer).", Required = true };
         var output = new Option<string>("--output") { Description = "Output JSON Lines: each line plus token_logprobs.", Required = true };
         var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:N or auto.", DefaultValueFactory = _ => "cpu" };
+        var dtype = new Option<string>("--dtype") { Description = "float32 or bfloat16 weights and activations.", DefaultValueFactory = _ => "float32" };
         var batch = new Option<int>("--batch-size") { Description = "Sequences per forward pass.", DefaultValueFactory = _ => 16 };
         var command = new Command("score",
             "Adds token_logprobs: log p(token | prefix) for every token after the first (one number fewer than tokens).\n\n" +
-            "Example:\n  remit score --model runs/tiny/base --input problems.jsonl --output scored.jsonl") { model, input, output, device, batch };
+            "Example:\n  remit score --model runs/tiny/base --input problems.jsonl --output scored.jsonl") { model, input, output, device, dtype, batch };
         command.SetGuardedAction((p, stdout, error) =>
         {
-            using var inputs = ModelInputs.Open(p.GetValue(model)!, p.GetValue(device)!);
+            using var inputs = ModelInputs.Open(p.GetValue(model)!, p.GetValue(device)!, p.GetValue(dtype)!);
             string inPath = p.GetValue(input)!;
             var lines = JsonLinesFile.Collect(inPath, line => (Line: line, Ids: inputs.Ids(line)), error, out int bad);
             var progress = new Progress("score", lines.Count, stdout);
