@@ -1,0 +1,64 @@
+using ReMiT.Tasks.Gsm;
+using Xunit.Abstractions;
+
+namespace ReMiT.Tasks.Tests.Gsm;
+
+public sealed class GsmGeneratorTests(ITestOutputHelper output)
+{
+    private static readonly GsmGenerator Generator = new();
+
+    [Fact]
+    public void Generate_EveryOpTemplateAndMode_HasExactOpCountAndScoresOne()
+    {
+        for (int op = 2; op <= 20; op++)
+        foreach (var template in GsmTemplate.All)
+        foreach (var mode in GsmModes.All)
+        for (ulong seed = 0; seed < 3; seed++)
+        {
+            var p = Generator.Generate(op, template, mode, seed * 7919 + (ulong)op);
+            string where = $"op {op}, {template.Key}, {mode}, seed {seed}";
+            Assert.True(CountOps(p.Graph) == op, $"{where}: graph has {CountOps(p.Graph)} ops\n{p.Text}");
+            var r = InterplayReward.Score(p.GoldSolution, p.Answer, p.GoldResponse);
+            Assert.True(r is { Outcome: 1, Process: 1, Combined: 1 }, $"{where}: {r}\n{p.Text}");
+            AssertParsedGraphMatches(p, where);
+        }
+    }
+
+    [Fact]
+    public void Generate_Samples_Print()
+    {
+        foreach (var mode in GsmModes.All)
+        foreach (var template in GsmTemplate.All)
+        {
+            var p = Generator.Generate(8, template, mode, 42);
+            output.WriteLine(p.Text);
+            output.WriteLine("");
+        }
+    }
+
+    // Independent of the generator: GSM-Infinite counts max(1, operands incl. a constant) per step.
+    private static int CountOps(IReadOnlyList<GsmQuantity> graph) => graph.Sum(q => Math.Max(1, q.DependsOn.Count));
+
+    private static void AssertParsedGraphMatches(GsmProblem p, string where)
+    {
+        var parsed = SolutionGraph.Parse(p.GoldSolution);
+        Assert.Equal(p.Graph.Select(q => q.Name).Order(), parsed.Nodes.Keys.Order());
+        Assert.Equal(double.Parse(p.Answer, System.Globalization.CultureInfo.InvariantCulture), parsed.Answer);
+        foreach (var q in p.Graph)
+        {
+            var node = parsed.Nodes[q.Name];
+            var deps = q.DependsOn.Where(d => d != GsmQuantity.Constant).ToHashSet();
+            Assert.Equal(q.Variable, node.Variable);
+            if (p.Mode == GsmMode.Forward)
+            {
+                Assert.True(deps.SetEquals(node.Dependencies), $"{where}: deps of '{q.Name}'\n{p.Solution}");
+                Assert.True(node.Value == q.Value, $"{where}: value of '{q.Name}' {node.Value} != {q.Value}\n{p.Solution}");
+            }
+            else
+            {
+                // Reverse traces end in prose whose letters the parser also reads as dependencies.
+                Assert.True(deps.IsSubsetOf(node.Dependencies), $"{where}: deps of '{q.Name}'\n{p.Solution}");
+            }
+        }
+    }
+}
