@@ -25,6 +25,44 @@ public sealed class GsmGeneratorTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Generate_SameSeed_IdenticalOutput()
+    {
+        var a = Generator.Generate(new GsmOpRange(2, 20), 40, 123).Select(p => p.Text).ToList();
+        var b = new GsmGenerator().Generate(new GsmOpRange(2, 20), 40, 123).Select(p => p.Text).ToList();
+        Assert.Equal(a, b);
+    }
+
+    [Fact]
+    public void Generate_DifferentSeeds_DifferentProblems()
+    {
+        var a = Generator.Generate(new GsmOpRange(5, 9), 20, 1).Select(p => p.Text).ToHashSet();
+        var b = Generator.Generate(new GsmOpRange(5, 9), 20, 2).Select(p => p.Text).ToList();
+        Assert.Equal(20, a.Count);
+        Assert.DoesNotContain(b, a.Contains);
+    }
+
+    [Fact]
+    public void Generate_Batch_CyclesOpsThenTemplatesThenModes()
+    {
+        var ps = Generator.Generate(new GsmOpRange(2, 4), 18, 7).ToList();
+        Assert.Equal([2, 3, 4, 2, 3, 4], ps.Take(6).Select(p => p.Op));
+        Assert.Equal([GsmTemplate.Zoo, GsmTemplate.Zoo, GsmTemplate.Zoo, GsmTemplate.Teachers], ps.Take(4).Select(p => p.Template));
+        Assert.All(ps.Take(9), p => Assert.Equal(GsmMode.Forward, p.Mode));
+        Assert.All(ps.Skip(9), p => Assert.Equal(GsmMode.Reverse, p.Mode));
+    }
+
+    [Fact]
+    public void Generate_Text_HasFixtureShape()
+    {
+        var p = Generator.Generate(5, GsmTemplate.Zoo, GsmMode.Reverse, 3);
+        Assert.Equal($"<question> {p.Problem}{p.Question} </question> <solution> {p.Solution} </solution> <answer> {p.Answer} </answer>", p.Text);
+        Assert.StartsWith("The question is difficult, so we use equations to solve it. Define ", p.Solution);
+        Assert.Contains("exists, and its number is greater than 0.", p.Problem);
+        Assert.EndsWith($"Solution: x = {p.Answer}.", p.Solution);
+        Assert.Equal("x", p.Graph.Single(q => q.DependsOn.SequenceEqual([GsmQuantity.Constant]) && q.Variable == "x").Variable);
+    }
+
+    [Fact]
     public void Generate_Samples_Print()
     {
         foreach (var mode in GsmModes.All)
