@@ -1,9 +1,8 @@
 using ReMiT.Tasks.Gsm;
-using Xunit.Abstractions;
 
 namespace ReMiT.Tasks.Tests.Gsm;
 
-public sealed class GsmGeneratorTests(ITestOutputHelper output)
+public sealed class GsmGeneratorTests
 {
     private static readonly GsmGenerator Generator = new();
 
@@ -60,18 +59,6 @@ public sealed class GsmGeneratorTests(ITestOutputHelper output)
         Assert.Contains("exists, and its number is greater than 0.", p.Problem);
         Assert.EndsWith($"Solution: x = {p.Answer}.", p.Solution);
         Assert.Equal("x", p.Graph.Single(q => q.DependsOn.SequenceEqual([GsmQuantity.Constant]) && q.Variable == "x").Variable);
-    }
-
-    [Fact]
-    public void Generate_Samples_Print()
-    {
-        foreach (var mode in GsmModes.All)
-        foreach (var template in GsmTemplate.All)
-        {
-            var p = Generator.Generate(8, template, mode, 42);
-            output.WriteLine(p.Text);
-            output.WriteLine("");
-        }
     }
 
     // Independent of the generator: GSM-Infinite counts max(1, operands incl. a constant) per step.
