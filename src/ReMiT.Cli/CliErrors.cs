@@ -25,11 +25,15 @@ internal static class CliErrors
                                           or FormatException or JsonException or InvalidDataException or UnauthorizedAccessException
                                           or DllNotFoundException)
             {
-                error.WriteLine($"{CommandPath(parseResult)}: {e.Message}");
+                error.WriteLine($"{CommandPath(parseResult)}: {Describe(e)}");
                 return UsageError;
             }
         });
     }
+
+    /// <summary>The message for a user: ArgumentException's " (Parameter 'x')" suffix names our code, not their input.</summary>
+    public static string Describe(Exception e) =>
+        e is ArgumentException { ParamName: { } name } a ? a.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
 
     /// <summary>"remit data gen" for the command being run.</summary>
     private static string CommandPath(ParseResult parseResult)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using ReMiT.Cli.JsonLines;
+using ReMiT.Tasks.Gsm;
 using ReMiT.Tasks.KnightsKnaves;
 
 namespace ReMiT.Cli.Commands;
@@ -12,9 +13,9 @@ internal static class DataCommand
     {
         var task = new Option<string>("--task") { Description = "gsm (GSM-Infinite style) or kk (Knights & Knaves).", Required = true };
         task.AcceptOnlyFromAmong("gsm", "kk");
-        var ops = new Option<string>("--ops") { Description = "gsm: operation counts, e.g. 2-10 (ID), 11-14 (edge), 15-20 (hard).", DefaultValueFactory = _ => "2-10" };
-        var templates = new Option<string>("--templates") { Description = "gsm: comma-separated contexts.", DefaultValueFactory = _ => "zoo,teachers" };
-        var modes = new Option<string>("--modes") { Description = "gsm: comma-separated modes: forward, reverse.", DefaultValueFactory = _ => "forward" };
+        var ops = new Option<string>("--ops") { Description = "gsm: operation counts, e.g. 2-10, or a split: id (2-10), edge (11-14), hard (15-20).", DefaultValueFactory = _ => "2-10" };
+        var templates = new Option<string>("--templates") { Description = "gsm: comma-separated contexts: zoo, teachers, movie.", DefaultValueFactory = _ => "zoo,teachers,movie" };
+        var modes = new Option<string>("--modes") { Description = "gsm: comma-separated modes: forward, reverse.", DefaultValueFactory = _ => "forward,reverse" };
         var people = new Option<string>("--people") { Description = "kk: number of people, e.g. 3-5 (2-8).", DefaultValueFactory = _ => "3-5" };
         var n = new Option<int>("--n") { Description = "How many problems.", Required = true };
         var seed = new Option<long>("--seed") { Description = "Random seed; the same seed gives the same file.", DefaultValueFactory = _ => 0 };
@@ -50,6 +51,17 @@ internal static class DataCommand
 
     private static IEnumerable<JsonObject> GsmLines(string ops, string templates, string modes, int n, long seed)
     {
-        throw new ArgumentException("gsm generation is not wired yet");
+        GsmOpRange range = GsmOpRange.Parse(ops);
+        if (range.Min < 2 || range.Max > 40)
+            throw new ArgumentException($"--ops '{ops}': operation counts must lie within 2-40.");
+        var contexts = Split(templates, "--templates").Select(GsmTemplate.Parse).ToArray();
+        var chosenModes = Split(modes, "--modes").Select(GsmModes.Parse).ToArray();
+        return new GsmGenerator().Generate(range, n, unchecked((ulong)seed), contexts, chosenModes).Select(GsmJson.ToJson);
+    }
+
+    private static string[] Split(string list, string option)
+    {
+        string[] items = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return items.Length > 0 ? items : throw new ArgumentException($"{option} '{list}': expected a comma-separated list.");
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using ReMiT.Cli.JsonLines;
+using ReMiT.Tasks.Gsm;
 using ReMiT.Tasks.KnightsKnaves;
 
 namespace ReMiT.Cli.Commands;
@@ -37,5 +38,5 @@ internal static class VerifyCommand
 
     private static Action<JsonObject> KkScorer(KkRewardScheme scheme) => line => KkJson.AddVerdict(line, scheme);
 
-    private static Action<JsonObject> GsmScorer(bool strict) => _ => throw new ArgumentException("gsm not wired yet");
+    private static Action<JsonObject> GsmScorer(bool strict) => line => GsmJson.AddRewards(line, strict);
 }

@@ -75,7 +75,7 @@ public static class JsonLinesFile
             catch (Exception e) when (e is JsonException or JsonLineException or ArgumentException or FormatException or InvalidOperationException)
             {
                 bad++;
-                errors.WriteLine($"{input}:{lineNo}: {e.Message}");
+                errors.WriteLine($"{input}:{lineNo}: {CliErrors.Describe(e)}");
             }
         }
         return bad;

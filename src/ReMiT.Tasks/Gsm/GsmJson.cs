@@ -36,13 +36,15 @@ public static class GsmJson
     /// &lt;solution&gt;) and adds <c>outcome_reward</c>, <c>process_reward</c> and <c>reward</c>.
     /// </summary>
     /// <exception cref="ArgumentException">A field is missing or not a string; the message names it.</exception>
-    public static void AddRewards(JsonObject line)
+    /// <param name="line">The line to score; fields are added in place.</param>
+    /// <param name="strict">Also zero the reward when the answer is right but the trace has errors.</param>
+    public static void AddRewards(JsonObject line, bool strict = false)
     {
         ArgumentNullException.ThrowIfNull(line);
         string gold = RequireString(line, "solution");
         string answer = RequireString(line, "answer");
         string response = RequireString(line, "response");
-        var r = InterplayReward.Score(gold, answer, response);
+        var r = InterplayReward.Score(gold, answer, response, strict);
         line["outcome_reward"] = r.Outcome;
         line["process_reward"] = r.Process;
         line["reward"] = r.Combined;
