@@ -16,6 +16,7 @@ public static class Program
     {
         var root = new RootCommand("ReMiT.Distributed: pre-training, RLVR and RL-guided mid-training (the ReMiT flywheel).");
         root.Subcommands.Add(InfoCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(DataCommand.Create());
         root.Subcommands.Add(VerifyCommand.Create());
         root.Subcommands.Add(KkCommand.Create());
