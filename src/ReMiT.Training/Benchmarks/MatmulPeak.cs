@@ -13,7 +13,7 @@ public static class MatmulPeak
     /// <summary>Best of <paramref name="repeats"/> timed n×n×n matmuls, in FLOP/s (2n³ per matmul).</summary>
     public static double Measure(Device device, ScalarType dtype, int n = 0, int repeats = 5)
     {
-        if (n == 0) n = device.type == DeviceType.CUDA ? 8192 : 1024;
+        if (n == 0) n = device.type == DeviceType.CUDA ? 8192 : 2048;
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var a = randn(n, n, dtype: dtype, device: device);
