@@ -20,7 +20,7 @@ public sealed class GsmGenerator
         ArgumentNullException.ThrowIfNull(template);
         ArgumentOutOfRangeException.ThrowIfLessThan(op, 2);
         // Mix the context and mode in, so one seed does not tell the same story in every context.
-        var rng = new GsmRandom(GsmRandom.Derive(seed, Fnv1a(template.Key) ^ (ulong)mode));
+        var rng = new SplitMix64(SplitMix64.Derive(seed, Fnv1a(template.Key) ^ (ulong)mode));
         var built = new ProblemBuilder(_options, template, rng).Build(op, mode);
         return new ProblemWriter(template, rng).Write(built, op, mode);
     }
@@ -55,7 +55,7 @@ public sealed class GsmGenerator
                 int op = ops.Min + i % ops.Count;
                 var template = templates[i / ops.Count % templates.Count];
                 var mode = modes[i / (ops.Count * templates.Count) % modes.Count];
-                yield return Generate(op, template, mode, GsmRandom.Derive(seed, (ulong)i));
+                yield return Generate(op, template, mode, SplitMix64.Derive(seed, (ulong)i));
             }
         }
     }

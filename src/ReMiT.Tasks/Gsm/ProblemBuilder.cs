@@ -6,7 +6,7 @@ namespace ReMiT.Tasks.Gsm;
 /// quantity whose dependency closure costs exactly the requested op count becomes the question.
 /// Whatever else was built stays as distractor statements, plus a few extra ones.
 /// </summary>
-internal sealed class ProblemBuilder(GsmGeneratorOptions options, GsmTemplate template, GsmRandom rng)
+internal sealed class ProblemBuilder(GsmGeneratorOptions options, GsmTemplate template, SplitMix64 rng)
 {
     private const int CandidatesPerStep = 24;
 
@@ -72,11 +72,11 @@ internal sealed class ProblemBuilder(GsmGeneratorOptions options, GsmTemplate te
         var group = rng.Pick(template.ItemGroups);
         _items = [.. group];
         rng.Shuffle(_items);
-        _items = _items.Take(rng.Between(Math.Min(3, group.Count), group.Count)).ToList();
+        _items = _items.Take(rng.NextInt(Math.Min(3, group.Count), group.Count)).ToList();
         _locations = [.. template.Locations];
         rng.Shuffle(_locations);
         int maxLocations = Math.Min(template.Locations.Count, 3 + op / 5);
-        _locations = _locations.Take(rng.Between(2, maxLocations)).ToList();
+        _locations = _locations.Take(rng.NextInt(2, maxLocations)).ToList();
         _freePairs = [.. _items.SelectMany(i => _locations.Select(l => (i, l)))];
         rng.Shuffle(_freePairs);
     }
@@ -84,7 +84,7 @@ internal sealed class ProblemBuilder(GsmGeneratorOptions options, GsmTemplate te
     private Built Finish(QuantityNode target, QuantityNode? unknown)
     {
         // Extra distractors may use anything, the target included; they never enter its closure.
-        int extra = rng.Between(0, options.MaxExtraDistractors);
+        int extra = rng.NextInt(0, options.MaxExtraDistractors);
         for (int i = 0, tries = 0; i < extra && tries < 50; tries++)
         {
             var cand = Candidate(preferTotal: false, allowTotal: false);
@@ -142,15 +142,15 @@ internal sealed class ProblemBuilder(GsmGeneratorOptions options, GsmTemplate te
             Relation.Constant => 0,
             Relation.Copy or Relation.Plus or Relation.Times => 1,
             Relation.Difference or Relation.PlusDifference or Relation.TimesDifference => 2,
-            _ => rng.Between(2, 4),
+            _ => rng.NextInt(2, 4),
         };
         if (arity > _nodes.Count) return null;
         var operands = PickOperands(arity);
         long c = relation switch
         {
-            Relation.Constant => rng.Between(1, options.MaxLeafValue),
-            Relation.Times or Relation.TimesSum or Relation.TimesDifference => rng.Between(2, options.MaxConstant),
-            Relation.Plus or Relation.PlusSum or Relation.PlusDifference => rng.Between(1, options.MaxConstant),
+            Relation.Constant => rng.NextInt(1, options.MaxLeafValue),
+            Relation.Times or Relation.TimesSum or Relation.TimesDifference => rng.NextInt(2, options.MaxConstant),
+            Relation.Plus or Relation.PlusSum or Relation.PlusDifference => rng.NextInt(1, options.MaxConstant),
             _ => 0,
         };
         var node = new QuantityNode(_nodes.Count, template.Instance(item, location), location, item, relation, c, operands, 0);
@@ -164,7 +164,7 @@ internal sealed class ProblemBuilder(GsmGeneratorOptions options, GsmTemplate te
 
     private Relation PickRelation()
     {
-        int r = rng.Next(100);
+        int r = rng.NextInt(100);
         return r switch
         {
             < 22 => Relation.Constant,

@@ -9,7 +9,7 @@ namespace ReMiT.Tasks.Gsm;
 /// shapes (intermediate letters for multi-operand steps, "(4) * (x)" for symbolic products, the
 /// equation-solving tail of reverse mode).
 /// </summary>
-internal sealed class ProblemWriter(GsmTemplate template, GsmRandom rng)
+internal sealed class ProblemWriter(GsmTemplate template, SplitMix64 rng)
 {
     private const string Letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 

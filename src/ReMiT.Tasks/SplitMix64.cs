@@ -1,8 +1,9 @@
-namespace ReMiT.Tasks.KnightsKnaves;
+namespace ReMiT.Tasks;
 
 /// <summary>
 /// SplitMix64 (Steele, Lea &amp; Flood 2014): tiny, fast, and fully specified, so generated data depend
-/// only on the seed — never on the runtime's <see cref="Random"/> implementation.
+/// only on the seed — never on the runtime's <see cref="Random"/> implementation. Shared by every
+/// task generator.
 /// </summary>
 internal sealed class SplitMix64(ulong seed)
 {
@@ -34,4 +35,22 @@ internal sealed class SplitMix64(ulong seed)
     public int NextInt(int min, int max) => min + NextInt(max - min + 1);
 
     public bool NextBool() => (NextUInt64() >> 63) != 0;
+
+    /// <summary>True with probability <paramref name="p"/>.</summary>
+    public bool Chance(double p) => (NextUInt64() >> 11) * (1.0 / (1UL << 53)) < p;
+
+    public T Pick<T>(IReadOnlyList<T> items) => items[NextInt(items.Count)];
+
+    /// <summary>Fisher–Yates shuffle in place.</summary>
+    public void Shuffle<T>(IList<T> items)
+    {
+        for (int i = items.Count - 1; i > 0; i--)
+        {
+            int j = NextInt(i + 1);
+            (items[i], items[j]) = (items[j], items[i]);
+        }
+    }
+
+    /// <summary>A seed for a derived stream, e.g. the i-th problem of a batch.</summary>
+    public static ulong Derive(ulong seed, ulong index) => new SplitMix64(seed ^ (index * 0xD1B54A32D192ED03UL)).NextUInt64();
 }

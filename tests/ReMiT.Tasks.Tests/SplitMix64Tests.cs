@@ -1,6 +1,4 @@
-using ReMiT.Tasks.KnightsKnaves;
-
-namespace ReMiT.Tasks.Tests.KnightsKnaves;
+namespace ReMiT.Tasks.Tests;
 
 public sealed class SplitMix64Tests
 {
