@@ -1,0 +1,211 @@
+using ReMiT.Training.Data;
+using ReMiT.Training.Losses;
+using ReMiT.Training.Rl;
+
+namespace ReMiT.Training.Flywheel;
+
+/// <summary>
+/// A whole flywheel run as plain data (presets live in cluster/presets/*.json): model size, the
+/// tokenizer, and one section per stage. Loaded by <see cref="ConfigLoader"/>, which rejects unknown
+/// keys and wrong types by path; <see cref="Validate"/> lists every problem before any tensor exists.
+/// </summary>
+public sealed record FlywheelConfig
+{
+    /// <summary>Name shown in reports (usually the preset's).</summary>
+    public string Name { get; init; } = "custom";
+    /// <summary>Model shape: a preset of ReMiT.Model.ModelPresets (smoke, tiny, small, base).</summary>
+    public string Model { get; init; } = "tiny";
+    public long Seed { get; init; } = 1;
+    /// <summary>Loop count: 1 = ReMiT, 2 = also ReMiT2 (the RL model of the ReMiT branch guides a second mid-training).</summary>
+    public int Iterations { get; init; } = 1;
+    /// <summary>Token weightings to mid-train with, besides uniform and remit (e.g. "rho1", "kd").</summary>
+    public IReadOnlyList<string> ExtraWeightings { get; init; } = [];
+    public TokenizerSection Tokenizer { get; init; } = new();
+    public PretrainSection Pretrain { get; init; } = new();
+    public MidTrainSection MidTrain { get; init; } = new();
+    public RlSection Rl { get; init; } = new();
+    public EvalSection Eval { get; init; } = new();
+
+    public IReadOnlyList<string> Validate()
+    {
+        var e = new List<string>();
+        if (Iterations is < 1 or > 4) e.Add($"iterations must be 1–4, got {Iterations}.");
+        foreach (string w in ExtraWeightings)
+            if (w is not ("rho1" or "kd")) e.Add($"extra_weightings: unknown '{w}'; expected rho1 or kd.");
+        e.AddRange(Tokenizer.Validate().Select(x => "tokenizer." + x));
+        e.AddRange(Pretrain.Validate().Select(x => "pretrain." + x));
+        e.AddRange(MidTrain.Validate().Select(x => "mid_train." + x));
+        e.AddRange(Rl.Validate().Select(x => "rl." + x));
+        e.AddRange(Eval.Validate().Select(x => "eval." + x));
+        return e;
+    }
+}
+
+public sealed record TokenizerSection
+{
+    public int VocabSize { get; init; } = 2200;
+    /// <summary>Documents drawn from the pre-training and mid-training mixtures to train the BPE on.</summary>
+    public int Documents { get; init; } = 2000;
+
+    public IReadOnlyList<string> Validate() =>
+        [.. VocabSize < 300 ? new[] { $"vocab_size must be >= 300 (256 bytes + specials + merges), got {VocabSize}." } : [],
+         .. Documents < 10 ? new[] { $"documents must be >= 10, got {Documents}." } : []];
+}
+
+/// <summary>Shared optimisation knobs of the token-level stages.</summary>
+public abstract record TrainSection
+{
+    public int BatchSize { get; init; } = 16;
+    public int SeqLen { get; init; } = 256;
+    /// <summary>Micro-batches per optimizer step (gradient accumulation).</summary>
+    public int Accumulation { get; init; } = 1;
+    public double Lr { get; init; } = 3e-3;
+    public double WeightDecay { get; init; } = 0.1;
+    public double ClipNorm { get; init; } = 1.0;
+    /// <summary>Checkpoint every this many steps (and always at the end), for --resume.</summary>
+    public int CheckpointEvery { get; init; } = 100;
+    public int LogEvery { get; init; } = 10;
+
+    protected List<string> ValidateTraining()
+    {
+        var e = new List<string>();
+        if (BatchSize < 1) e.Add($"batch_size must be >= 1, got {BatchSize}.");
+        if (SeqLen < 8) e.Add($"seq_len must be >= 8, got {SeqLen}.");
+        if (Accumulation < 1) e.Add($"accumulation must be >= 1, got {Accumulation}.");
+        if (!(Lr > 0)) e.Add($"lr must be > 0, got {Lr}.");
+        if (WeightDecay < 0) e.Add($"weight_decay must be >= 0, got {WeightDecay}.");
+        if (CheckpointEvery < 1) e.Add($"checkpoint_every must be >= 1, got {CheckpointEvery}.");
+        if (LogEvery < 1) e.Add($"log_every must be >= 1, got {LogEvery}.");
+        return e;
+    }
+}
+
+/// <summary>Next-token pre-training up to the start of the decay phase (warmup + stable of a WSD schedule).</summary>
+public sealed record PretrainSection : TrainSection
+{
+    public CorpusMixture Corpus { get; init; } = new([new GsmSource { Ops = "2-8" }]);
+    public int Documents { get; init; } = 20000;
+    public int WarmupSteps { get; init; } = 50;
+    public int StableSteps { get; init; } = 1000;
+
+    public IReadOnlyList<string> Validate()
+    {
+        var e = ValidateTraining();
+        e.AddRange(Corpus.Validate().Select(x => "corpus." + x));
+        if (Documents < 1) e.Add($"documents must be >= 1, got {Documents}.");
+        if (WarmupSteps < 0 || StableSteps < 1) e.Add($"warmup_steps >= 0 and stable_steps >= 1 expected, got {WarmupSteps} and {StableSteps}.");
+        return e;
+    }
+}
+
+/// <summary>Mid-training: the decay (annealing) phase from the pre-decay checkpoint, with a token weighting.</summary>
+public sealed record MidTrainSection : TrainSection
+{
+    public CorpusMixture Corpus { get; init; } = new([new GsmSource { Ops = "2-3", Weight = 0.2 }, new GsmSource { Ops = "3-4", Weight = 0.8 }]);
+    public int Documents { get; init; } = 5000;
+    public int DecaySteps { get; init; } = 300;
+    public double FinalLrRatio { get; init; } = 0.0;
+    /// <summary>ReMiT's clip half-width ε (eq. 5).</summary>
+    public double Epsilon { get; init; } = 0.2;
+    /// <summary>Rho-1's share of tokens kept.</summary>
+    public double Rho1KeepRatio { get; init; } = 0.8;
+    /// <summary>KD's share of plain next-token loss mixed in.</summary>
+    public double KdNtpMix { get; init; } = 0.0;
+
+    public IReadOnlyList<string> Validate()
+    {
+        var e = ValidateTraining();
+        e.AddRange(Corpus.Validate().Select(x => "corpus." + x));
+        if (Documents < 1) e.Add($"documents must be >= 1, got {Documents}.");
+        if (DecaySteps < 1) e.Add($"decay_steps must be >= 1, got {DecaySteps}.");
+        if (!(Epsilon > 0 && Epsilon < 1)) e.Add($"epsilon must be in (0, 1), got {Epsilon}.");
+        return e;
+    }
+
+    /// <summary>The weighting config for a strategy name.</summary>
+    public TokenWeightingConfig Weighting(string name) => name switch
+    {
+        "uniform" => new UniformConfig(),
+        "remit" => new ReMiTConfig { Epsilon = Epsilon },
+        "rho1" => new Rho1Config { KeepRatio = Rho1KeepRatio },
+        "kd" => new KdConfig { NtpMix = KdNtpMix },
+        _ => throw new ArgumentException($"unknown token weighting '{name}'; expected uniform, remit, rho1 or kd."),
+    };
+}
+
+/// <summary>RLVR with GRPO on GSM problems.</summary>
+public sealed record RlSection
+{
+    public string Ops { get; init; } = "3-4";
+    public IReadOnlyList<string> Templates { get; init; } = ["zoo", "teachers", "movie"];
+    public IReadOnlyList<string> Modes { get; init; } = ["forward"];
+    public int Steps { get; init; } = 100;
+    public int PromptsPerStep { get; init; } = 8;
+    /// <summary>Completions per prompt (GRPO's G).</summary>
+    public int GroupSize { get; init; } = 8;
+    public int MaxNewTokens { get; init; } = 160;
+    public double Temperature { get; init; } = 1.0;
+    public double Lr { get; init; } = 5e-4;
+    public double ClipNorm { get; init; } = 1.0;
+    public double ClipLow { get; init; } = 0.2;
+    public double ClipHigh { get; init; } = 0.28;
+    public double KlBeta { get; init; } = 0.0;
+    /// <summary>"grpo" = (r − mean)/(std + 1e-6); "dr_grpo" = r − mean.</summary>
+    public string Advantage { get; init; } = "grpo";
+    /// <summary>"token" (DAPO) or "sequence".</summary>
+    public string Normalization { get; init; } = "token";
+    public bool DynamicSampling { get; init; } = true;
+    /// <summary>Completions this close to max_new_tokens start paying DAPO's soft overlong penalty (0 = off).</summary>
+    public int OverlongBuffer { get; init; } = 0;
+    /// <summary>Rollouts older than this many policy versions are dropped.</summary>
+    public int MaxStaleness { get; init; } = 1;
+    public int CheckpointEvery { get; init; } = 25;
+    public int LogEvery { get; init; } = 5;
+
+    public IReadOnlyList<string> Validate()
+    {
+        var e = new List<string>();
+        if (Steps < 1) e.Add($"steps must be >= 1, got {Steps}.");
+        if (PromptsPerStep < 1) e.Add($"prompts_per_step must be >= 1, got {PromptsPerStep}.");
+        if (GroupSize < 2) e.Add($"group_size must be >= 2 (advantages compare samples of a group), got {GroupSize}.");
+        if (MaxNewTokens < 1) e.Add($"max_new_tokens must be >= 1, got {MaxNewTokens}.");
+        if (!(Temperature > 0)) e.Add($"temperature must be > 0 for exploration, got {Temperature}.");
+        if (!(Lr > 0)) e.Add($"lr must be > 0, got {Lr}.");
+        if (Advantage is not ("grpo" or "dr_grpo")) e.Add($"advantage must be grpo or dr_grpo, got '{Advantage}'.");
+        if (Normalization is not ("token" or "sequence")) e.Add($"normalization must be token or sequence, got '{Normalization}'.");
+        if (MaxStaleness < 0) e.Add($"max_staleness must be >= 0, got {MaxStaleness}.");
+        if (OverlongBuffer < 0 || OverlongBuffer >= MaxNewTokens) e.Add($"overlong_buffer must be in [0, max_new_tokens), got {OverlongBuffer}.");
+        e.AddRange(GrpoConfig().Validate());
+        return e;
+    }
+
+    public GrpoLossConfig GrpoConfig() => new()
+    {
+        ClipLow = ClipLow, ClipHigh = ClipHigh, KlBeta = KlBeta,
+        Normalization = Normalization == "sequence" ? LossNormalization.Sequence : LossNormalization.Token,
+    };
+}
+
+/// <summary>Evaluation: greedy pass@1 and sampled pass@k per op, beside the most-common-answer baseline.</summary>
+public sealed record EvalSection
+{
+    public string Ops { get; init; } = "2-6";
+    /// <summary>Which ops count as the ID / edge / hard splits in the results table (preset-specific).</summary>
+    public string IdOps { get; init; } = "2-3";
+    public string EdgeOps { get; init; } = "4";
+    public string HardOps { get; init; } = "5-6";
+    public int PerOp { get; init; } = 50;
+    /// <summary>Samples per problem for pass@k (k = 1, 2, 4, … up to this).</summary>
+    public int Samples { get; init; } = 8;
+    public double Temperature { get; init; } = 1.0;
+    public int MaxNewTokens { get; init; } = 160;
+
+    public IReadOnlyList<string> Validate()
+    {
+        var e = new List<string>();
+        if (PerOp < 1) e.Add($"per_op must be >= 1, got {PerOp}.");
+        if (Samples < 1) e.Add($"samples must be >= 1, got {Samples}.");
+        if (MaxNewTokens < 1) e.Add($"max_new_tokens must be >= 1, got {MaxNewTokens}.");
+        return e;
+    }
+}

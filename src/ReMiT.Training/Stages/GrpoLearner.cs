@@ -1,0 +1,110 @@
+using ReMiT.Model;
+using ReMiT.Training.Optim;
+using ReMiT.Training.Rl;
+using static TorchSharp.torch;
+
+namespace ReMiT.Training.Stages;
+
+/// <summary>What one GRPO step did, for the log and the metrics.</summary>
+public sealed record GrpoStepStats(
+    double RewardMean, double Accuracy, int Rollouts, int KeptGroups, int DroppedGroups, int Stale,
+    double Loss, double ClipFraction, double ApproxKl, double MeanCompletionTokens);
+
+/// <summary>GRPO settings the learner needs (the rest of <c>RlSection</c> is about sampling).</summary>
+public sealed record GrpoLearnerOptions(
+    int GroupSize, double Temperature, AdvantageMode Advantage, GrpoLossConfig Loss, bool DynamicSampling,
+    int MaxNewTokens, int OverlongBuffer, int MaxStaleness, double ClipNorm, int MicroBatchRows = 16);
+
+/// <summary>
+/// Learner role for RLVR: turns scored rollouts into one policy update — staleness filter, overlong
+/// penalty, group advantages, dynamic sampling, then the clipped GRPO loss with the rollouts'
+/// behaviour log-probs as the importance-sampling denominator. Micro-batches keep memory flat; their
+/// losses are weighted so the result equals one pass over the whole batch.
+/// </summary>
+public sealed class GrpoLearner(DecoderModel policy, FlatAdamW optimizer, GrpoLearnerOptions options, int padId)
+{
+    public GrpoStepStats Step(IReadOnlyList<Rollout> rollouts, long currentVersion, double lr)
+    {
+        int g = options.GroupSize;
+        if (rollouts.Count % g != 0)
+            throw new ArgumentException($"{rollouts.Count} rollouts are not whole groups of {g}.", nameof(rollouts));
+
+        // ---- rewards → advantages, group by group ----
+        var kept = new List<(Rollout R, double Advantage)>();
+        int dropped = 0, stale = 0;
+        for (int start = 0; start < rollouts.Count; start += g)
+        {
+            var group = rollouts.Skip(start).Take(g).ToArray();
+            if (group.Any(r => !Staleness.Accept(r.PolicyVersion, currentVersion, options.MaxStaleness))) { stale += g; continue; }
+            double[] rewards = group.Select(r => options.OverlongBuffer > 0
+                ? OverlongPenalty.Apply(r.Reward, r.CompletionIds.Length, options.MaxNewTokens, options.OverlongBuffer)
+                : r.Reward).ToArray();
+            if (options.DynamicSampling && !DynamicSampling.KeepGroup(rewards)) { dropped++; continue; }
+            double[] advantages = GrpoAdvantages.Compute(rewards, g, options.Advantage);
+            for (int i = 0; i < g; i++) kept.Add((group[i], advantages[i]));
+        }
+
+        double rewardMean = rollouts.Average(r => r.Reward), accuracy = rollouts.Average(r => r.Correct ? 1.0 : 0.0);
+        double meanTokens = rollouts.Average(r => r.CompletionIds.Length);
+        if (kept.Count == 0)
+            return new GrpoStepStats(rewardMean, accuracy, rollouts.Count, 0, dropped, stale, 0, 0, 0, meanTokens);
+
+        // ---- one update over the kept rollouts, in micro-batches ----
+        policy.train();
+        long totalTokens = kept.Sum(k => (long)k.R.CompletionIds.Length);
+        double lossSum = 0, clipSum = 0, klSum = 0;
+        for (int start = 0; start < kept.Count; start += options.MicroBatchRows)
+        {
+            using var scope = NewDisposeScope();
+            var micro = kept.Skip(start).Take(options.MicroBatchRows).ToArray();
+            var (inputs, targets, behaviour, mask, advantages) = Pack(micro);
+            var logits = policy.Forward(inputs).to(ScalarType.Float32) / options.Temperature;   // (B, L, V)
+            var newLogProbs = logits.log_softmax(-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1); // (B, L)
+            var result = GrpoLoss.Compute(newLogProbs, behaviour, advantages, mask, options.Loss);
+            long microTokens = micro.Sum(k => (long)k.R.CompletionIds.Length);
+            double share = options.Loss.Normalization == LossNormalization.Token
+                ? (double)microTokens / totalTokens : (double)micro.Length / kept.Count;
+            (result.Loss * share).backward();
+            lossSum += result.Loss.item<float>() * share;
+            clipSum += result.ClipFraction.item<float>() * share;
+            klSum += result.ApproxKl.item<float>() * share;
+        }
+        optimizer.GatherGradients();
+        optimizer.Step(lr, options.ClipNorm).Dispose();
+        return new GrpoStepStats(rewardMean, accuracy, rollouts.Count, kept.Count / g, dropped, stale, lossSum, clipSum, klSum, meanTokens);
+    }
+
+    // Right-padded rows of prompt+completion: inputs (B, L), targets (B, L), and behaviour log-probs,
+    // mask and advantages aligned to the completion's target positions.
+    private (Tensor, Tensor, Tensor, Tensor, Tensor) Pack((Rollout R, double Advantage)[] rows)
+    {
+        int length = rows.Max(k => k.R.PromptIds.Length + k.R.CompletionIds.Length) - 1;
+        int b = rows.Length;
+        var inputs = new long[b * length];
+        var targets = new long[b * length];
+        var behaviour = new float[b * length];
+        var mask = new float[b * length];
+        Array.Fill(inputs, padId);
+        Array.Fill(targets, padId);
+        for (int i = 0; i < b; i++)
+        {
+            var (r, _) = rows[i];
+            int[] seq = [.. r.PromptIds, .. r.CompletionIds];
+            for (int j = 0; j < seq.Length - 1; j++)
+            {
+                inputs[i * length + j] = seq[j];
+                targets[i * length + j] = seq[j + 1];
+            }
+            int first = r.PromptIds.Length - 1; // target position of the first completion token
+            for (int j = 0; j < r.CompletionIds.Length; j++)
+            {
+                behaviour[i * length + first + j] = r.BehaviourLogProbs[j];
+                mask[i * length + first + j] = 1f;
+            }
+        }
+        var device = policy.parameters().First().device;
+        return (tensor(inputs, [b, length], device: device), tensor(targets, [b, length], device: device),
+                tensor(behaviour, [b, length], device: device), tensor(mask, [b, length], device: device),
+                tensor(rows.Select(k => (float)k.Advantage).ToArray(), device: device));
+    }
+}

@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using ReMiT.Model;
+using ReMiT.Model.Checkpoints;
+using ReMiT.Training.Checkpoints;
+using ReMiT.Training.Data;
+using ReMiT.Training.Losses;
+using ReMiT.Training.Optim;
+using static TorchSharp.torch;
+
+namespace ReMiT.Training.Stages;
+
+/// <summary>How one token-level stage (pre-training, mid-training, SFT) trains.</summary>
+/// <param name="Stage">Name in metrics, checkpoints and the report, e.g. "midtrain:remit".</param>
+/// <param name="TotalSteps">Optimizer steps of the stage.</param>
+/// <param name="LearningRate">Learning rate at a step (a schedule, e.g. the decay phase of WSD).</param>
+public sealed record TokenStageSpec(
+    string Stage, int TotalSteps, Func<int, double> LearningRate, double ClipNorm, int Accumulation,
+    int CheckpointEvery, int LogEvery, AdamWOptions Optimizer);
+
+/// <summary>What a finished stage reports.</summary>
+public sealed record StageOutcome(int Steps, long Tokens, double FinalLoss, double Seconds);
+
+/// <summary>
+/// The learner loop shared by every token-level stage, in nanochat's order: set the LR, run the
+/// micro-batches (guide scores first, then forward, weighted loss, backward), clip and step, log,
+/// checkpoint. The loop never branches on the weighting's name: the <see cref="ITokenWeighting"/>
+/// says whether it needs the guide. Resumes exactly from the stage's last checkpoint: model,
+/// optimizer, data cursor and step.
+/// </summary>
+public static class TokenTrainer
+{
+    public static StageOutcome Run(StageContext ctx, TokenStageSpec spec, DecoderModel model, IBatchSource data,
+                                   ITokenWeighting weighting, GuideScorer? guide, string checkpointDir)
+    {
+        if (weighting.Need != GuideNeed.None && guide is null)
+            throw new ArgumentException($"{spec.Stage}: the '{weighting.Name}' weighting needs a guide model, and none was given.");
+        using var optimizer = new FlatAdamW(model.named_parameters(), spec.Optimizer);
+        int step = 0;
+        long tokens = 0;
+        if (TrainingCheckpoint.Exists(checkpointDir))
+        {
+            var meta = TrainingCheckpoint.ReadMeta(checkpointDir);
+            if (meta.Stage != spec.Stage)
+                throw new InvalidDataException($"{checkpointDir}: checkpoint of stage '{meta.Stage}', expected '{spec.Stage}'.");
+            using (var loaded = HfCheckpoint.Load(checkpointDir))
+            using (no_grad())
+            {
+                var source = loaded.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+                foreach (var (name, p) in model.named_parameters()) p.copy_(source[name]);
+            }
+            TrainingCheckpoint.LoadOptimizer(checkpointDir, optimizer);
+            data.Restore(meta.DataCursor ?? throw new InvalidDataException($"{checkpointDir}: no data cursor saved."));
+            step = meta.Step;
+            tokens = meta.Tokens;
+            ctx.Log.WriteLine($"{spec.Stage}: resuming at step {step}/{spec.TotalSteps}");
+        }
+
+        model.train();
+        var clock = Stopwatch.StartNew();
+        double lastLoss = double.NaN;
+        long tokensAtLog = tokens;
+        var sinceLog = Stopwatch.StartNew();
+        while (step < spec.TotalSteps)
+        {
+            ctx.Cancellation.ThrowIfCancellationRequested();
+            double lr = spec.LearningRate(step);
+            using var scope = NewDisposeScope();
+
+            // ---- one optimizer step: accumulate micro-batches ----
+            Tensor lossSum = zeros(1, device: ctx.Device), weightMean = zeros(1, device: ctx.Device);
+            Tensor weightStd = zeros(1, device: ctx.Device), clipped = zeros(1, device: ctx.Device);
+            for (int micro = 0; micro < spec.Accumulation; micro++)
+            {
+                TokenBatch batch = data.Next();
+                GuideScores? scores = guide?.Score(batch.Inputs, batch.Targets, weighting.Need);
+                var logits = model.Forward(batch.Inputs);                                     // (B, T, V)
+                var result = weighting.Loss(logits, batch.Targets, batch.Mask, scores);
+                (result.Loss / spec.Accumulation).backward();
+                lossSum += result.Loss.detach();
+                weightMean += result.Stats.Mean; weightStd += result.Stats.Std; clipped += result.Stats.ClippedShare;
+                tokens += batch.Targets.numel();
+            }
+            optimizer.GatherGradients();
+            var gradNorm = optimizer.Step(lr, spec.ClipNorm);
+            step++;
+
+            // ---- log: .item() is a sync point, so only every LogEvery steps ----
+            if (step % spec.LogEvery == 0 || step == spec.TotalSteps)
+            {
+                double loss = lossSum.item<float>() / spec.Accumulation;
+                lastLoss = loss;
+                double tokPerS = (tokens - tokensAtLog) / Math.Max(sinceLog.Elapsed.TotalSeconds, 1e-9);
+                ctx.Metrics.Append(spec.Stage, step, "loss", loss);
+                ctx.Metrics.Append(spec.Stage, step, "lr", lr);
+                ctx.Metrics.Append(spec.Stage, step, "grad_norm", gradNorm.item<float>());
+                ctx.Metrics.Append(spec.Stage, step, "tokens_per_s", tokPerS);
+                if (weighting.Need != GuideNeed.None)
+                {
+                    ctx.Metrics.Append(spec.Stage, step, "weight_mean", weightMean.item<float>() / spec.Accumulation);
+                    ctx.Metrics.Append(spec.Stage, step, "weight_std", weightStd.item<float>() / spec.Accumulation);
+                    ctx.Metrics.Append(spec.Stage, step, "weight_clipped", clipped.item<float>() / spec.Accumulation);
+                }
+                double eta = (spec.TotalSteps - step) * clock.Elapsed.TotalSeconds / Math.Max(step, 1);
+                ctx.Log.WriteLine($"{spec.Stage} step {step:D5}/{spec.TotalSteps:D5} ({100.0 * step / spec.TotalSteps:F1}%) | loss {loss:F4} | " +
+                                  $"lr {lr:E2} | {tokPerS:F0} tok/s | eta {TimeSpan.FromSeconds(eta):mm\\:ss}");
+                tokensAtLog = tokens;
+                sinceLog.Restart();
+            }
+            if (step % spec.CheckpointEvery == 0 || step == spec.TotalSteps)
+                TrainingCheckpoint.Save(checkpointDir, model, optimizer, new CheckpointMeta
+                {
+                    Stage = spec.Stage, Step = step, Tokens = tokens, PolicyVersion = step, DataCursor = data.Cursor(),
+                });
+        }
+        return new StageOutcome(step, tokens, lastLoss, clock.Elapsed.TotalSeconds);
+    }
+}
