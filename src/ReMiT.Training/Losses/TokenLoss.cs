@@ -27,7 +27,7 @@ internal static class TokenLoss
             throw new ArgumentException($"targets must be int64 token ids, got {targets.dtype}.", nameof(targets));
         if (!mask.shape.SequenceEqual(targets.shape))
             throw new ArgumentException($"mask must have the targets' shape {Shape(targets)}, got {Shape(mask)}.", nameof(mask));
-        if (logits.device != targets.device || logits.device != mask.device)
+        if (!SameDevice(logits, targets) || !SameDevice(logits, mask))
             throw new ArgumentException($"logits, targets and mask must share a device, got {logits.device}, {targets.device} and {mask.device}.");
     }
 
@@ -96,6 +96,9 @@ internal static class TokenLoss
             stats.Std.MoveToOuterDisposeScope(),
             stats.ClippedShare.MoveToOuterDisposeScope(),
             stats.SelectedShare.MoveToOuterDisposeScope()));
+
+    /// <summary>Device equality by value: TorchSharp hands out a new Device object per call.</summary>
+    public static bool SameDevice(Tensor a, Tensor b) => a.device_type == b.device_type && a.device_index == b.device_index;
 
     public static string Shape(Tensor t) => "(" + string.Join(", ", t.shape) + ")";
 }
