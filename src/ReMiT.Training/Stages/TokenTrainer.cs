@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using ReMiT.Model;
 using ReMiT.Model.Checkpoints;
@@ -30,7 +31,8 @@ public sealed record StageOutcome(int Steps, long Tokens, double FinalLoss, doub
 /// </summary>
 public static class TokenTrainer
 {
-    public static StageOutcome Run(StageContext ctx, TokenStageSpec spec, DecoderModel model, IBatchSource data,
+    /// <param name="makeBatcher">Builds the data stream, from the start (null) or from a saved cursor.</param>
+    public static StageOutcome Run(StageContext ctx, TokenStageSpec spec, DecoderModel model, Func<DataCursor?, ITokenBatcher> makeBatcher,
                                    ITokenWeighting weighting, GuideScorer? guide, string checkpointDir)
     {
         if (weighting.Need != GuideNeed.None && guide is null)
@@ -38,6 +40,7 @@ public static class TokenTrainer
         using var optimizer = new FlatAdamW(model.named_parameters(), spec.Optimizer);
         int step = 0;
         long tokens = 0;
+        DataCursor? cursor = null;
         if (TrainingCheckpoint.Exists(checkpointDir))
         {
             var meta = TrainingCheckpoint.ReadMeta(checkpointDir);
@@ -50,12 +53,13 @@ public static class TokenTrainer
                 foreach (var (name, p) in model.named_parameters()) p.copy_(source[name]);
             }
             TrainingCheckpoint.LoadOptimizer(checkpointDir, optimizer);
-            data.Restore(meta.DataCursor ?? throw new InvalidDataException($"{checkpointDir}: no data cursor saved."));
+            cursor = meta.DataCursor?.Deserialize<DataCursor>() ?? throw new InvalidDataException($"{checkpointDir}: no data cursor saved.");
             step = meta.Step;
             tokens = meta.Tokens;
             ctx.Log.WriteLine($"{spec.Stage}: resuming at step {step}/{spec.TotalSteps}");
         }
 
+        ITokenBatcher data = makeBatcher(cursor);
         model.train();
         var clock = Stopwatch.StartNew();
         double lastLoss = double.NaN;
@@ -72,7 +76,7 @@ public static class TokenTrainer
             Tensor weightStd = zeros(1, device: ctx.Device), clipped = zeros(1, device: ctx.Device);
             for (int micro = 0; micro < spec.Accumulation; micro++)
             {
-                TokenBatch batch = data.Next();
+                using TokenBatch batch = data.Next();
                 GuideScores? scores = guide?.Score(batch.Inputs, batch.Targets, weighting.Need);
                 var logits = model.Forward(batch.Inputs);                                     // (B, T, V)
                 var result = weighting.Loss(logits, batch.Targets, batch.Mask, scores);
@@ -110,7 +114,7 @@ public static class TokenTrainer
             if (step % spec.CheckpointEvery == 0 || step == spec.TotalSteps)
                 TrainingCheckpoint.Save(checkpointDir, model, optimizer, new CheckpointMeta
                 {
-                    Stage = spec.Stage, Step = step, Tokens = tokens, PolicyVersion = step, DataCursor = data.Cursor(),
+                    Stage = spec.Stage, Step = step, Tokens = tokens, PolicyVersion = step, DataCursor = JsonSerializer.SerializeToNode(data.Cursor),
                 });
         }
         return new StageOutcome(step, tokens, lastLoss, clock.Elapsed.TotalSeconds);

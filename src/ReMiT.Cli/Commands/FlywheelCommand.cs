@@ -1,0 +1,43 @@
+using System.CommandLine;
+using ReMiT.Model;
+using ReMiT.Training.Flywheel;
+
+namespace ReMiT.Cli.Commands;
+
+/// <summary><c>remit flywheel</c>: pre-train → RLVR → RL-guided mid-training → RLVR → evaluate, in one process.</summary>
+internal static class FlywheelCommand
+{
+    public static Command Create()
+    {
+        var preset = new Option<string>("--preset") { Description = "Run preset: smoke (minutes, CI), tiny (the CPU flywheel), small (one GPU); or a path to a JSON config.", DefaultValueFactory = _ => "tiny" };
+        var outDir = new Option<string>("--out") { Description = "Run directory (models, checkpoints, metrics, results.json, report.md).", Required = true };
+        var iterations = new Option<int?>("--iterations") { Description = "1 = ReMiT; 2 = also ReMiT2 (the ReMiT branch's RL model guides a second mid-training)." };
+        var extra = new Option<string[]>("--baselines") { Description = "Extra mid-training weightings beside uniform and remit: rho1, kd.", AllowMultipleArgumentsPerToken = true };
+        var set = new Option<string[]>("--set") { Description = "Override one config value, e.g. --set mid_train.epsilon=0.3 (repeatable).", AllowMultipleArgumentsPerToken = true };
+        var resume = new Option<bool>("--resume") { Description = "Continue an interrupted run in --out exactly where it stopped." };
+        var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:N or auto.", DefaultValueFactory = _ => "cpu" };
+        var command = new Command("flywheel",
+            "Run the ReMiT flywheel: pre-train a base to the start of its LR decay, RLVR on it (RL model 1), mid-train\n" +
+            "from the pre-decay checkpoint with uniform and ReMiT weighting (guided by RL model 1), RLVR on each, evaluate\n" +
+            "all; writes DIR/results.json, DIR/report.md with plots, and every model in Hugging Face layout.\n\n" +
+            "Examples:\n  remit flywheel --preset smoke --out runs/smoke\n  remit flywheel --preset tiny --out runs/tiny --iterations 2\n" +
+            "  remit flywheel --preset tiny --out runs/tiny --resume")
+            { preset, outDir, iterations, extra, set, resume, device };
+        command.SetGuardedAction((p, output, _) =>
+        {
+            var overrides = new List<string>(p.GetValue(set) ?? []);
+            if (p.GetValue(iterations) is int n) overrides.Add($"iterations={n}");
+            if (p.GetValue(extra) is { Length: > 0 } baselines)
+                overrides.Add("extra_weightings=[" + string.Join(",", baselines.Select(b => $"\"{b}\"")) + "]");
+            string configPath = Presets.Resolve(p.GetValue(preset)!);
+            var config = ConfigLoader.Load(configPath, overrides);
+            TorchRuntime.EnsureLoaded();
+            using var cancel = new CancellationTokenSource();
+            Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); output.WriteLine("stopping at the next step; resume with --resume"); };
+            var run = new FlywheelRun(config, p.GetValue(outDir)!, TorchRuntime.ResolveDevice(p.GetValue(device)!), output, cancel.Token);
+            run.Execute(p.GetValue(resume));
+            return 0;
+        });
+        return command;
+    }
+}
