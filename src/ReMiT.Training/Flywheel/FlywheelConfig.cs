@@ -83,7 +83,7 @@ public abstract record TrainSection
 /// <summary>Next-token pre-training up to the start of the decay phase (warmup + stable of a WSD schedule).</summary>
 public sealed record PretrainSection : TrainSection
 {
-    public CorpusMixture Corpus { get; init; } = new([new GsmSource { Ops = "2-8" }]);
+    public CorpusMixture Corpus { get; init; } = new([new GsmCorpusSource { Ops = "2-8" }]);
     public int Documents { get; init; } = 20000;
     public int WarmupSteps { get; init; } = 50;
     public int StableSteps { get; init; } = 1000;
@@ -101,7 +101,7 @@ public sealed record PretrainSection : TrainSection
 /// <summary>Mid-training: the decay (annealing) phase from the pre-decay checkpoint, with a token weighting.</summary>
 public sealed record MidTrainSection : TrainSection
 {
-    public CorpusMixture Corpus { get; init; } = new([new GsmSource { Ops = "2-3", Weight = 0.2 }, new GsmSource { Ops = "3-4", Weight = 0.8 }]);
+    public CorpusMixture Corpus { get; init; } = new([new GsmCorpusSource { Ops = "2-3", Weight = 0.2 }, new GsmCorpusSource { Ops = "3-4", Weight = 0.8 }]);
     public int Documents { get; init; } = 5000;
     public int DecaySteps { get; init; } = 300;
     public double FinalLrRatio { get; init; } = 0.0;

@@ -37,7 +37,7 @@ internal sealed class StageRunner(StageContext ctx, FlywheelConfig config, Decod
         var spec = new TokenStageSpec(stage, schedule.DecayStart, schedule.LearningRate, s.ClipNorm, s.Accumulation,
                                       s.CheckpointEvery, s.LogEvery, new AdamWOptions(WeightDecay: s.WeightDecay));
         Finish(stage, "pretrain", output, model, () => TokenTrainer.Run(ctx, spec, model,
-            cursor => new PackedBatcher(data, s.BatchSize, s.SeqLen, ctx.Device, cursor ?? DataCursor.Start(seed)),
+            cursor => new PackedBatcher(data, s.BatchSize, s.SeqLen, cursor ?? DataCursor.Start(seed), ctx.Device),
             new UniformConfig().Build(), guide: null, CheckpointDir(stage)));
     }
 
@@ -53,7 +53,7 @@ internal sealed class StageRunner(StageContext ctx, FlywheelConfig config, Decod
         var spec = new TokenStageSpec(stage, s.DecaySteps, schedule.LearningRate, s.ClipNorm, s.Accumulation,
                                       s.CheckpointEvery, s.LogEvery, new AdamWOptions(WeightDecay: s.WeightDecay));
         Finish(stage, "midtrain", to, model, () => TokenTrainer.Run(ctx, spec, model,
-            cursor => new PackedBatcher(data, s.BatchSize, s.SeqLen, ctx.Device, cursor ?? DataCursor.Start(seed + 2)),
+            cursor => new PackedBatcher(data, s.BatchSize, s.SeqLen, cursor ?? DataCursor.Start(seed + 2), ctx.Device),
             s.Weighting(weighting).Build(), scorer, CheckpointDir(stage)));
     }
 
@@ -102,7 +102,8 @@ internal sealed class StageRunner(StageContext ctx, FlywheelConfig config, Decod
         tokenizer.Save(Path.Combine(dir, HfCheckpoint.TokenizerFile));
         var finished = DateTimeOffset.UtcNow;
         new StageSummary(stage, kind, $"models/{output}", started, finished, outcome.Seconds, outcome.Steps, outcome.Tokens,
-                         double.IsNaN(outcome.FinalLoss) ? null : outcome.FinalLoss, []).Save(ctx.RunDirectory);
+                         double.IsNaN(outcome.FinalLoss) ? null : outcome.FinalLoss,
+                         outcome.Extra?.ToDictionary() ?? []).Save(ctx.RunDirectory);
         ctx.Log.WriteLine($"{stage}: {outcome.Steps} steps, {outcome.Tokens:N0} tokens, {outcome.Seconds:F0} s → {dir}");
     }
 }

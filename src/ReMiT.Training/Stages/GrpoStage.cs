@@ -78,7 +78,7 @@ public static class GrpoStage
             if (step % cfg.CheckpointEvery == 0 || step == cfg.Steps)
                 TrainingCheckpoint.Save(checkpointDir, model, optimizer, new CheckpointMeta { Stage = stage, Step = step, PolicyVersion = step, Tokens = tokens });
         }
-        return new StageOutcome(step, tokens, lastReward, clock.Elapsed.TotalSeconds);
+        return new StageOutcome(step, tokens, double.NaN, clock.Elapsed.TotalSeconds, new Dictionary<string, double> { ["final_reward"] = lastReward });
     }
 
     private static ulong SplitMix64Seed(ulong seed, ulong step) => ReMiT.Tasks.SplitMix64.Derive(seed ^ 0x5EED_0F_6A9Dul, step);

@@ -19,8 +19,8 @@ public sealed record TokenStageSpec(
     string Stage, int TotalSteps, Func<int, double> LearningRate, double ClipNorm, int Accumulation,
     int CheckpointEvery, int LogEvery, AdamWOptions Optimizer);
 
-/// <summary>What a finished stage reports.</summary>
-public sealed record StageOutcome(int Steps, long Tokens, double FinalLoss, double Seconds);
+/// <summary>What a finished stage reports; <paramref name="Extra"/> holds stage-specific finals (e.g. RL's reward).</summary>
+public sealed record StageOutcome(int Steps, long Tokens, double FinalLoss, double Seconds, IReadOnlyDictionary<string, double>? Extra = null);
 
 /// <summary>
 /// The learner loop shared by every token-level stage, in nanochat's order: set the LR, run the
