@@ -22,6 +22,8 @@ public static class Program
         root.Subcommands.Add(KkCommand.Create());
         root.Subcommands.Add(ScoreCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(WeightsCommand.Create());
+        root.Subcommands.Add(FlywheelCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(TokenizeCommand.Create());
         root.Subcommands.Add(TokenizerCommand.Create());

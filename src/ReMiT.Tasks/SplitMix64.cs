@@ -5,7 +5,7 @@ namespace ReMiT.Tasks;
 /// only on the seed — never on the runtime's <see cref="Random"/> implementation. Shared by every
 /// task generator.
 /// </summary>
-internal sealed class SplitMix64(ulong seed)
+public sealed class SplitMix64(ulong seed)
 {
     private ulong _state = seed;
 
@@ -36,8 +36,11 @@ internal sealed class SplitMix64(ulong seed)
 
     public bool NextBool() => (NextUInt64() >> 63) != 0;
 
+    /// <summary>Uniform in [0, 1) with 53 random bits.</summary>
+    public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
+
     /// <summary>True with probability <paramref name="p"/>.</summary>
-    public bool Chance(double p) => (NextUInt64() >> 11) * (1.0 / (1UL << 53)) < p;
+    public bool Chance(double p) => NextDouble() < p;
 
     public T Pick<T>(IReadOnlyList<T> items) => items[NextInt(items.Count)];
 

@@ -20,8 +20,12 @@ public sealed class Evaluator(RolloutGenerator generator, int samples, double te
     {
         var rows = new List<ResultRow>();
         var perDifficulty = new Dictionary<int, (double Greedy, double[] PassAtK, double Baseline, int N)>();
-        foreach (var (difficulty, items) in set.ByDifficulty())
+        var baselines = set.MostCommonAnswerBaselines().ToDictionary(b => b.Difficulty, b => b.Accuracy);
+        foreach (var group in set.Items.GroupBy(i => i.Difficulty).OrderBy(g => g.Key))
         {
+            int difficulty = group.Key;
+            var items = group.ToArray();
+            string task = items[0].Task;
             // greedy: one completion each, temperature 0
             var greedy = RewardVerifier.Score(generator.Generate(model, items, 0, seed, temperatureOverride: 0, samples: 1), items, generator);
             double greedyAcc = greedy.Average(r => r.Correct ? 1.0 : 0.0);
@@ -33,25 +37,26 @@ public sealed class Evaluator(RolloutGenerator generator, int samples, double te
                 var correctPerItem = sampled.GroupBy(r => r.Group).Select(g => g.Count(r => r.Correct)).ToArray();
                 passAtK = Ks.Select(k => correctPerItem.Average(c => PassAtK.Estimate(samples, c, k))).ToArray();
             }
-            double baseline = set.MostCommonAnswerAccuracy(difficulty);
-            perDifficulty[difficulty] = (greedyAcc, passAtK, baseline, items.Count);
+            double baseline = baselines[difficulty];
 
-            string split = $"{set.DifficultyName}{difficulty}";
-            rows.Add(new ResultRow(modelName, set.Task, split, 1, greedyAcc, items.Count, baseline));
+            string split = (task == "kk" ? "people" : "op") + difficulty;
+            rows.Add(new ResultRow(modelName, task, split, 1, greedyAcc, items.Length, baseline));
             for (int i = 0; i < Ks.Count; i++)
-                rows.Add(new ResultRow(modelName, set.Task, split, Ks[i], passAtK[i], items.Count, baseline));
+                rows.Add(new ResultRow(modelName, task, split, Ks[i], passAtK[i], items.Length, baseline));
             log.WriteLine($"eval {modelName} {split}: greedy {greedyAcc:P0}" + (Ks.Count > 0 ? $", pass@{Ks[^1]} {passAtK[^1]:P0}" : "") +
-                          $" (most-common-answer baseline {baseline:P0}, n={items.Count})");
+                          $" (most-common-answer baseline {baseline:P0}, n={items.Length})");
+            perDifficulty[difficulty] = (greedyAcc, passAtK, baseline, items.Length);
         }
+        string setTask = set.Items.Count > 0 ? set.Items[0].Task : "gsm";
         foreach (var (split, (min, max)) in splits)
         {
             var members = perDifficulty.Where(d => d.Key >= min && d.Key <= max).Select(d => d.Value).ToArray();
             if (members.Length == 0) continue;
             int n = members.Sum(m => m.N);
             double baseline = members.Average(m => m.Baseline);
-            rows.Add(new ResultRow(modelName, set.Task, split, 1, members.Average(m => m.Greedy), n, baseline));
+            rows.Add(new ResultRow(modelName, setTask, split, 1, members.Average(m => m.Greedy), n, baseline));
             for (int i = 0; i < Ks.Count; i++)
-                rows.Add(new ResultRow(modelName, set.Task, split, Ks[i], members.Average(m => m.PassAtK[i]), n, baseline));
+                rows.Add(new ResultRow(modelName, setTask, split, Ks[i], members.Average(m => m.PassAtK[i]), n, baseline));
         }
         return rows;
     }

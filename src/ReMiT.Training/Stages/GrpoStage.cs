@@ -30,6 +30,8 @@ public static class GrpoStage
             cfg.GroupSize, cfg.Temperature, cfg.Advantage == "dr_grpo" ? AdvantageMode.DrGrpo : AdvantageMode.Grpo,
             cfg.GrpoConfig(), cfg.DynamicSampling, cfg.MaxNewTokens, cfg.OverlongBuffer, cfg.MaxStaleness, cfg.ClipNorm), generator.Pad);
         var ops = GsmOpRange.Parse(cfg.Ops);
+        var templates = cfg.Templates.Select(GsmTemplate.Parse).ToArray();
+        var modes = cfg.Modes.Select(GsmModes.Parse).ToArray();
         int perOp = (cfg.PromptsPerStep + ops.Count - 1) / ops.Count;
 
         int step = 0;
@@ -54,7 +56,7 @@ public static class GrpoStage
         {
             ctx.Cancellation.ThrowIfCancellationRequested();
             ulong stepSeed = SplitMix64Seed(seed, (ulong)step);
-            var items = EvalSet.Gsm(ops, perOp, stepSeed, cfg.Templates, cfg.Modes).Items.Take(cfg.PromptsPerStep).ToArray();
+            var items = EvalSet.Gsm(ops, perOp, stepSeed, templates, modes).Items.Take(cfg.PromptsPerStep).ToArray();
             long version = step; // one policy version per update
             var rollouts = generator.Generate(model, items, version, unchecked((long)stepSeed));
             var scored = RewardVerifier.Score(rollouts, items, generator);
