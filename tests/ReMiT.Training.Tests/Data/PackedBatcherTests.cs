@@ -63,7 +63,8 @@ public sealed class PackedBatcherTests
     [Theory]
     [InlineData(1)]
     [InlineData(4)]
-    [InlineData(11)] // past the first epoch boundary (66 tokens, 2 × 3 per batch... 6 targets per batch)
+    [InlineData(11)] // a batch advances 2 × 3 tokens and an epoch has 66: exactly at the boundary
+    [InlineData(12)] // past it
     public void Next_ResumedFromSavedCursor_GivesTheSameNextBatch(int taken)
     {
         var docs = TestCorpus.Numbered(Lengths);
