@@ -1,3 +1,4 @@
+using ReMiT.Tasks.Gsm;
 using ReMiT.Training.Data;
 
 namespace ReMiT.Training.Tests.Data;
@@ -41,6 +42,15 @@ public sealed class CorpusMixtureTests
             Assert.InRange(d.Difficulty, 2, 3);
             Assert.EndsWith("CONCLUSION:\n" + d.Answer, d.Text);
         });
+    }
+
+    [Fact]
+    public void Generate_GsmSourceInParallel_EqualsTheGeneratorsSequentialStream()
+    {
+        var source = new GsmCorpusSource { Ops = "3-5", Templates = ["movie", "zoo"], Modes = ["reverse", "forward"] };
+        var expected = new GsmGenerator().Generate(GsmOpRange.Parse("3-5"), 300, 11,
+            [GsmTemplate.MovieFestival, GsmTemplate.Zoo], [GsmMode.Reverse, GsmMode.Forward]).Select(p => p.Text);
+        Assert.Equal(expected, source.Generate(300, 11).Select(d => d.Text));
     }
 
     [Fact]
