@@ -11,6 +11,9 @@ public sealed record GsmCorpusSource : CorpusSource
     // Generators are stateless and option-free here; one instance serves every source.
     private static readonly GsmGenerator Generator = new();
 
+    // Problems built in parallel per step: enough to keep the cores busy, few enough to stay lazy.
+    private const int Chunk = 256;
+
     /// <summary>Operation counts, "2-10", "7" or a split name (id, edge, hard).</summary>
     public string Ops { get; init; } = "2-10";
 
@@ -51,14 +54,37 @@ public sealed record GsmCorpusSource : CorpusSource
         }
     }
 
+    /// <remarks>
+    /// Problem i is <see cref="GsmGenerator"/>'s problem i of <c>Generate(ops, count, seed, templates, modes)</c>
+    /// (same op/template/mode cycle, same derived seed), but problems are built in parallel chunks:
+    /// each depends only on its index, so the order and content do not depend on the thread count.
+    /// </remarks>
     public override IEnumerable<Document> Generate(int count, ulong seed)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         ThrowIfInvalid();
+        var ops = GsmOpRange.Parse(Ops);
         var templates = Templates.Select(GsmTemplate.Parse).ToArray();
         var modes = Modes.Select(GsmModes.Parse).ToArray();
-        string label = Label;
-        return Generator.Generate(GsmOpRange.Parse(Ops), count, seed, templates, modes).Select(p => ToDocument(p, label));
+        return Iterate(ops, templates, modes, count, seed, Label);
+    }
+
+    private static IEnumerable<Document> Iterate(GsmOpRange ops, GsmTemplate[] templates, GsmMode[] modes, int count, ulong seed, string label)
+    {
+        var chunk = new Document[Chunk];
+        for (int start = 0; start < count; start += Chunk)
+        {
+            int n = Math.Min(Chunk, count - start);
+            Parallel.For(0, n, j =>
+            {
+                int i = start + j;
+                int op = ops.Min + i % ops.Count;
+                var template = templates[i / ops.Count % templates.Length];
+                var mode = modes[i / (ops.Count * templates.Length) % modes.Length];
+                chunk[j] = ToDocument(Generator.Generate(op, template, mode, DataRng.Derive(seed, (ulong)i)), label);
+            });
+            for (int j = 0; j < n; j++) yield return chunk[j];
+        }
     }
 
     /// <summary>
