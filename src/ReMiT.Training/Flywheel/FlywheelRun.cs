@@ -44,7 +44,8 @@ public sealed class FlywheelRun(FlywheelConfig config, string runDirectory, Devi
             config.Tokenizer.VocabSize);
         var modelConfig = preset.Config with
         {
-            VocabSize = (tokenizer.VocabSize + 63) / 64 * 64, // a multiple of 64 keeps the head matmul efficient
+            // Exactly the tokenizer's size: padding the head to a multiple of 64 would let sampling draw ids with no token.
+            VocabSize = tokenizer.VocabSize,
             MaxPositionEmbeddings = Math.Max(preset.Config.MaxPositionEmbeddings, Math.Max(config.Pretrain.SeqLen, config.MidTrain.SeqLen) + config.Rl.MaxNewTokens + 512),
             BosTokenId = tokenizer.TokenToId(SpecialTokenIds.BosToken),
             EosTokenId = tokenizer.TokenToId(SpecialTokenIds.EosToken),

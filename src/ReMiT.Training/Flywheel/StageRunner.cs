@@ -9,6 +9,7 @@ using ReMiT.Training.Reporting;
 using ReMiT.Training.Rl;
 using ReMiT.Training.Schedules;
 using ReMiT.Training.Stages;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ReMiT.Training.Flywheel;
