@@ -35,7 +35,15 @@ internal static class FlywheelCommand
             using var cancel = new CancellationTokenSource();
             Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); output.WriteLine("stopping at the next step; resume with --resume"); };
             var run = new FlywheelRun(config, p.GetValue(outDir)!, TorchRuntime.ResolveDevice(p.GetValue(device)!), output, cancel.Token);
-            run.Execute(p.GetValue(resume));
+            try
+            {
+                run.Execute(p.GetValue(resume));
+            }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+                output.WriteLine($"flywheel: interrupted; continue with: remit flywheel --out {p.GetValue(outDir)} --resume");
+                return 130;
+            }
             return 0;
         });
         return command;

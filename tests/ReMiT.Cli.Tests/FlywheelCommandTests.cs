@@ -1,0 +1,73 @@
+using System.Text.Json.Nodes;
+using ReMiT.Model;
+using ReMiT.Training.Flywheel;
+using static TorchSharp.torch;
+
+namespace ReMiT.Cli.Tests;
+
+public sealed class FlywheelCommandTests : IDisposable
+{
+    private readonly CliHarness _h = new();
+
+    public void Dispose() => _h.Dispose();
+
+    [Fact]
+    public void Flywheel_SmokePreset_RunsEveryStageAndWritesResultsReportAndModels()
+    {
+        string run = _h.PathOf("smoke");
+        var (exit, output, err) = _h.Run("flywheel", "--preset", "smoke", "--out", run);
+        Assert.True(exit == 0, err + output);
+
+        var rows = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "results.json")))!["rows"]!.AsArray();
+        var models = rows.Select(r => r!["model"]!.GetValue<string>()).Distinct().Order().ToArray();
+        Assert.Equal(["base", "base+rl", "remit", "remit+rl", "uniform", "uniform+rl"], models);
+        Assert.All(rows, r => Assert.InRange(r!["pass_at_k"]!.GetValue<double>(), 0.0, 1.0));
+        Assert.Contains(rows, r => r!["split"]!.GetValue<string>() == "id" && r["k"]!.GetValue<int>() == 4);
+        foreach (string m in models)
+            Assert.True(File.Exists(Path.Combine(run, "models", m, "model.safetensors")), m);
+        string report = File.ReadAllText(Path.Combine(run, "report.md"));
+        Assert.Contains("## Results", report);
+        Assert.Contains("plots/loss_pretrain.png", report);
+        Assert.Contains("plots/remit_weights.png", report); // the ReMiT branch logged its weight statistics
+        Assert.Contains("model", output);
+
+        // A second run into the same directory is refused without --resume; with it, everything is skipped.
+        (exit, _, err) = _h.Run("flywheel", "--preset", "smoke", "--out", run);
+        Assert.Equal(2, exit);
+        Assert.Contains("--resume", err);
+        (exit, output, _) = _h.Run("flywheel", "--preset", "smoke", "--out", run, "--resume");
+        Assert.Equal(0, exit);
+        Assert.Contains("pretrain: done, skipped", output);
+    }
+
+    [Fact]
+    public void Flywheel_InterruptedThenResumed_EndsWithTheSameModelsAsAnUninterruptedRun()
+    {
+        var config = ConfigLoader.Load(Path.Combine(ReMiT.Tests.Shared.RepoPaths.Root, "cluster", "presets", "smoke.json"));
+        string straight = _h.PathOf("straight"), interrupted = _h.PathOf("interrupted");
+        new FlywheelRun(config, straight, CPU, TextWriter.Null, CancellationToken.None).Execute(resume: false);
+
+        // Interrupt mid-way through mid-training (after its first checkpoint), then resume.
+        using var cancel = new CancellationTokenSource();
+        var tripwire = new TripwireWriter("midtrain:remit step 00010", cancel);
+        Assert.ThrowsAny<OperationCanceledException>(() => new FlywheelRun(config, interrupted, CPU, tripwire, cancel.Token).Execute(resume: false));
+        Assert.False(File.Exists(Path.Combine(interrupted, "models", "remit", "model.safetensors")));
+        new FlywheelRun(config, interrupted, CPU, TextWriter.Null, CancellationToken.None).Execute(resume: true);
+
+        foreach (string model in new[] { "base", "remit", "remit+rl", "uniform+rl" })
+            Assert.True(File.ReadAllBytes(Path.Combine(straight, "models", model, "model.safetensors"))
+                            .AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(interrupted, "models", model, "model.safetensors"))),
+                        $"{model} differs after interrupt + resume");
+        Assert.Equal(File.ReadAllText(Path.Combine(straight, "results.json")), File.ReadAllText(Path.Combine(interrupted, "results.json")));
+    }
+
+    /// <summary>Cancels when a line containing <paramref name="trigger"/> is written (a Ctrl-C at a known point).</summary>
+    private sealed class TripwireWriter(string trigger, CancellationTokenSource cancel) : StringWriter
+    {
+        public override void WriteLine(string? value)
+        {
+            if (value is not null && value.Contains(trigger, StringComparison.Ordinal)) cancel.Cancel();
+            base.WriteLine(value);
+        }
+    }
+}
