@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
-# The main job: sets up (scripts/setup.sh), then runs the data and verification demo into runs/demo/.
-# (The ReMiT flywheel replaces this once training lands.)
+# The main job: sets up (scripts/setup.sh), then runs the ReMiT flywheel with the `tiny` preset on the
+# CPU into runs/tiny/ (about 20 minutes on 2 cores). Extra arguments go to `remit flywheel`, e.g.
+# `bash scripts/run.sh --iterations 2`. If interrupted, `bash scripts/run.sh --resume` continues it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 remit=src/ReMiT.Cli/bin/Release/net10.0/linux-x64/remit
 "$remit" info
-"$remit" demo --out runs/demo "$@"
-echo
-cat runs/demo/report.md
+"$remit" flywheel --preset tiny --out runs/tiny "$@"

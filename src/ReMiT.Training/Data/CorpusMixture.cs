@@ -1,3 +1,4 @@
+using ReMiT.Tasks;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -77,7 +78,7 @@ public sealed record CorpusMixture(IReadOnlyList<CorpusSource> Sources)
     }
 
     /// <summary>The generation seed of source <paramref name="index"/> (exposed so tools can regenerate one source).</summary>
-    public static ulong SourceSeed(ulong seed, int index) => DataRng.Derive(seed, (ulong)index + 1);
+    public static ulong SourceSeed(ulong seed, int index) => SplitMix64.Derive(seed, (ulong)index + 1);
 
     /// <summary>Parses a mixture from JSON (<see cref="JsonOptions"/>) and validates it.</summary>
     /// <exception cref="ArgumentException">Malformed JSON, an unknown key or type, or invalid values.</exception>
@@ -107,7 +108,7 @@ public sealed record CorpusMixture(IReadOnlyList<CorpusSource> Sources)
         var cumulative = new double[Sources.Count];
         double total = 0;
         for (int s = 0; s < Sources.Count; s++) cumulative[s] = total += Sources[s].Weight;
-        var rng = new DataRng(DataRng.Derive(seed ^ DrawDomain, 0));
+        var rng = new SplitMix64(SplitMix64.Derive(seed ^ DrawDomain, 0));
         var picks = new int[documents];
         for (int i = 0; i < documents; i++)
         {

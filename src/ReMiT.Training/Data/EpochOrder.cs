@@ -1,3 +1,4 @@
+using ReMiT.Tasks;
 namespace ReMiT.Training.Data;
 
 /// <summary>
@@ -17,7 +18,7 @@ internal static class EpochOrder
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         var order = new int[count];
         for (int i = 0; i < count; i++) order[i] = i;
-        var rng = new DataRng(DataRng.Derive(seed ^ Domain, (ulong)epoch));
+        var rng = new SplitMix64(SplitMix64.Derive(seed ^ Domain, (ulong)epoch));
         for (int i = count - 1; i > 0; i--)
         {
             int j = rng.NextInt(i + 1);

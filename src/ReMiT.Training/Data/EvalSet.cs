@@ -1,3 +1,4 @@
+using ReMiT.Tasks;
 using ReMiT.Tasks.Gsm;
 using ReMiT.Tasks.KnightsKnaves;
 
@@ -105,7 +106,7 @@ public sealed record EvalSet(string Name, IReadOnlyList<EvalItem> Items)
     }
 
     /// <summary>The seed of one difficulty's items; public so a tool can regenerate a single difficulty.</summary>
-    public static ulong DifficultySeed(ulong seed, int difficulty) => DataRng.Derive(seed ^ SeedOffset, (ulong)difficulty);
+    public static ulong DifficultySeed(ulong seed, int difficulty) => SplitMix64.Derive(seed ^ SeedOffset, (ulong)difficulty);
 
     private static List<EvalItem> Take(IEnumerable<EvalItem> candidates, int count, IReadOnlySet<string>? exclude, string what)
     {

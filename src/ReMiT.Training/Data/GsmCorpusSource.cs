@@ -1,3 +1,4 @@
+using ReMiT.Tasks;
 using ReMiT.Tasks.Gsm;
 
 namespace ReMiT.Training.Data;
@@ -81,7 +82,7 @@ public sealed record GsmCorpusSource : CorpusSource
                 int op = ops.Min + i % ops.Count;
                 var template = templates[i / ops.Count % templates.Length];
                 var mode = modes[i / (ops.Count * templates.Length) % modes.Length];
-                chunk[j] = ToDocument(Generator.Generate(op, template, mode, DataRng.Derive(seed, (ulong)i)), label);
+                chunk[j] = ToDocument(Generator.Generate(op, template, mode, SplitMix64.Derive(seed, (ulong)i)), label);
             });
             for (int j = 0; j < n; j++) yield return chunk[j];
         }
