@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -20,5 +21,7 @@ internal static class RunJson
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
         WriteIndented = indented,
+        // Run files are read by people and jq, never embedded in HTML: keep "remit+rl" rather than "remit\u002Brl".
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 }
