@@ -82,8 +82,8 @@ public sealed class LinePlot
         if (allX.Count == 0) PlotStyle.MarkEmpty(plot);
         plot.Axes.AutoScale();
         PlotStyle.ApplyYLimits(plot, YMin, YMax);
-        plot.ShowLegend(Alignment.UpperRight);
-        if (_series.Count == 0 && Reference is null) plot.HideLegend();
+        // Outside the data area: curves of any shape (weights near 1, losses falling to the bottom) stay visible.
+        if (_series.Count > 0 || Reference is not null) plot.ShowLegend(Edge.Right);
         return plot.GetImageBytes(Width, Height, ImageFormat.Png);
     }
 
