@@ -12,7 +12,7 @@ internal static class ReportCommand
         var command = new Command("report", "Build DIR/report.md and DIR/plots/*.png from a run's files.\n\nExample:\n  remit report runs/tiny") { run };
         command.SetGuardedAction((p, output, error) =>
         {
-            string path = RunReport.Build(p.GetValue(run)!, error);
+            string path = RunReport.Build(p.GetValue(run)!, error.WriteLine);
             output.WriteLine(RunReport.FormatResultsTable(ResultsFile.Read(Path.Combine(p.GetValue(run)!, ResultsFile.FileName)).Rows));
             output.WriteLine($"report: {path}");
             return 0;

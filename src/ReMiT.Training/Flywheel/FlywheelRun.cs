@@ -31,7 +31,7 @@ public sealed class FlywheelRun(FlywheelConfig config, string runDirectory, Devi
     {
         var config = PrepareRunDirectory(resume);
         var clock = Stopwatch.StartNew();
-        var metrics = new MetricsLog(Path.Combine(_run, "metrics.jsonl"));
+        using var metrics = MetricsLog.ForRun(_run);
         var ctx = new StageContext(_run, device, metrics, log, cancellation);
         var preset = ModelPresets.Get(config.Model);
         ulong seed = unchecked((ulong)config.Seed);
@@ -82,7 +82,7 @@ public sealed class FlywheelRun(FlywheelConfig config, string runDirectory, Devi
         var results = ResultsFile.Read(Path.Combine(_run, ResultsFile.FileName));
         log.WriteLine();
         log.WriteLine(RunReport.FormatResultsTable(results.Rows));
-        RunReport.Build(_run);
+        RunReport.Build(_run, log.WriteLine);
         log.WriteLine($"flywheel: done in {clock.Elapsed:hh\\:mm\\:ss}; report: {Path.Combine(_run, "report.md")}");
     }
 

@@ -24,7 +24,7 @@ internal sealed class StageRunner(StageContext ctx, FlywheelConfig config, Decod
 
     private string ModelDir(string name) => ctx.PathOf("models", name);
     private string CheckpointDir(string stage) => ctx.PathOf("checkpoints", stage.Replace(':', '_'));
-    private bool Done(string stage) => StageSummary.Exists(ctx.RunDirectory, stage);
+    private bool Done(string stage) => File.Exists(StageSummary.PathFor(ctx.RunDirectory, stage));
 
     /// <summary>Next-token pre-training with warmup then a constant LR; stops where the decay would start.</summary>
     public void Pretrain(string stage, string output, IReadOnlyList<TokenizedDocument> data, ulong seed)
@@ -37,7 +37,7 @@ internal sealed class StageRunner(StageContext ctx, FlywheelConfig config, Decod
         model.to(ctx.Device);
         var spec = new TokenStageSpec(stage, schedule.DecayStart, schedule.LearningRate, s.ClipNorm, s.Accumulation,
                                       s.CheckpointEvery, s.LogEvery, new AdamWOptions(WeightDecay: s.WeightDecay));
-        Finish(stage, "pretrain", output, model, () => TokenTrainer.Run(ctx, spec, model,
+        Finish(stage, StageKind.Pretrain, output, model, () => TokenTrainer.Run(ctx, spec, model,
             cursor => new PackedBatcher(data, s.BatchSize, s.SeqLen, cursor ?? DataCursor.Start(seed), ctx.Device),
             new UniformConfig().Build(), guide: null, CheckpointDir(stage)));
     }
@@ -53,7 +53,7 @@ internal sealed class StageRunner(StageContext ctx, FlywheelConfig config, Decod
         using var scorer = guide is null ? null : new GuideScorer(HfCheckpoint.Load(ModelDir(guide), ctx.Device));
         var spec = new TokenStageSpec(stage, s.DecaySteps, schedule.LearningRate, s.ClipNorm, s.Accumulation,
                                       s.CheckpointEvery, s.LogEvery, new AdamWOptions(WeightDecay: s.WeightDecay));
-        Finish(stage, "midtrain", to, model, () => TokenTrainer.Run(ctx, spec, model,
+        Finish(stage, StageKind.Midtrain, to, model, () => TokenTrainer.Run(ctx, spec, model,
             cursor => new PackedBatcher(data, s.BatchSize, s.SeqLen, cursor ?? DataCursor.Start(seed + 2), ctx.Device),
             s.Weighting(weighting).Build(), scorer, CheckpointDir(stage)));
     }
@@ -63,7 +63,7 @@ internal sealed class StageRunner(StageContext ctx, FlywheelConfig config, Decod
     {
         if (Done(stage)) { ctx.Log.WriteLine($"{stage}: done, skipped"); return; }
         using var model = HfCheckpoint.Load(ModelDir(from), ctx.Device);
-        Finish(stage, "rl", to, model, () => GrpoStage.Run(ctx, stage, config.Rl, model, tokenizer, CheckpointDir(stage), seed));
+        Finish(stage, StageKind.Rl, to, model, () => GrpoStage.Run(ctx, stage, config.Rl, model, tokenizer, CheckpointDir(stage), seed));
     }
 
     /// <summary>Greedy pass@1 and sampled pass@k per op and split; rows go to results.json.</summary>
@@ -82,9 +82,9 @@ internal sealed class StageRunner(StageContext ctx, FlywheelConfig config, Decod
             ["id"] = Range(e.IdOps), ["edge"] = Range(e.EdgeOps), ["hard"] = Range(e.HardOps),
         };
         var rows = new Evaluator(generator, e.Samples, e.Temperature).Evaluate(name, model, set, splits, unchecked((long)seed), ctx.Log);
-        ResultsFile.Merge(ctx.PathOf(ResultsFile.FileName), rows);
+        ResultsFile.AddRows(ctx.RunDirectory, rows);
         var finished = DateTimeOffset.UtcNow;
-        new StageSummary(stage, "eval", $"models/{name}", started, finished, (finished - started).TotalSeconds, 0, 0, null, []).Save(ctx.RunDirectory);
+        new StageSummary(stage, StageKind.Eval, $"models/{name}", started, finished, (finished - started).TotalSeconds, 0, 0, null, []).Save(ctx.RunDirectory);
     }
 
     private static (int, int) Range(string ops)
@@ -94,7 +94,7 @@ internal sealed class StageRunner(StageContext ctx, FlywheelConfig config, Decod
     }
 
     // Runs the stage, saves its model (with the tokenizer, so the directory works with `remit generate`) and its summary.
-    private void Finish(string stage, string kind, string output, DecoderModel model, Func<StageOutcome> body)
+    private void Finish(string stage, StageKind kind, string output, DecoderModel model, Func<StageOutcome> body)
     {
         var started = DateTimeOffset.UtcNow;
         StageOutcome outcome = body();
