@@ -15,12 +15,12 @@ public sealed class FlywheelCommandTests : IDisposable
     public void Flywheel_SmokePreset_RunsEveryStageAndWritesResultsReportAndModels()
     {
         string run = _h.PathOf("smoke");
-        var (exit, output, err) = _h.Run("flywheel", "--preset", "smoke", "--out", run);
+        var (exit, output, err) = _h.Run("flywheel", "--preset", "smoke", "--out", run, "--iterations", "2", "--baselines", "rho1", "kd");
         Assert.True(exit == 0, err + output);
 
         var rows = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "results.json")))!["rows"]!.AsArray();
-        var models = rows.Select(r => r!["model"]!.GetValue<string>()).Distinct().Order().ToArray();
-        Assert.Equal(["base", "base+rl", "remit", "remit+rl", "uniform", "uniform+rl"], models);
+        var models = rows.Select(r => r!["model"]!.GetValue<string>()).Distinct().Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(["base", "base+rl", "kd", "kd+rl", "remit", "remit+rl", "remit2", "remit2+rl", "rho1", "rho1+rl", "uniform", "uniform+rl"], models);
         Assert.All(rows, r => Assert.InRange(r!["pass_at_k"]!.GetValue<double>(), 0.0, 1.0));
         Assert.Contains(rows, r => r!["split"]!.GetValue<string>() == "id" && r["k"]!.GetValue<int>() == 4);
         foreach (string m in models)
@@ -28,8 +28,19 @@ public sealed class FlywheelCommandTests : IDisposable
         string report = File.ReadAllText(Path.Combine(run, "report.md"));
         Assert.Contains("## Results", report);
         Assert.Contains("plots/loss_pretrain.png", report);
-        Assert.Contains("plots/remit_weights.png", report); // the ReMiT branch logged its weight statistics
+        Assert.Contains("plots/pass1_bars.png", report);
+        Assert.Contains("plots/weights_midtrain_remit.png", report); // the ReMiT branch logged its weight statistics
         Assert.Contains("model", output);
+
+        // The ReMiT weights of the base's mid-training data under RL model 1, with the HTML view.
+        string texts = _h.Write("texts.jsonl", "{\"text\": \"<question> The number of adult fox in Maple Creek equals 4. </question>\"}");
+        (exit, output, err) = _h.Run("weights", "--policy", Path.Combine(run, "models", "base"), "--guide", Path.Combine(run, "models", "base+rl"),
+                                     "--input", texts, "--output", _h.PathOf("w.jsonl"), "--html", _h.PathOf("w.html"));
+        Assert.True(exit == 0, err);
+        var line = JsonNode.Parse(File.ReadAllLines(_h.PathOf("w.jsonl")).Single())!;
+        var weights = line["weights"]!.AsArray().Select(w => w!.GetValue<double>()).ToArray();
+        Assert.All(weights, w => Assert.InRange(w, 0.8 - 1e-6, 1.2 + 1e-6));
+        Assert.Contains("<span class=\"t\"", File.ReadAllText(_h.PathOf("w.html")));
 
         // A second run into the same directory is refused without --resume; with it, everything is skipped.
         (exit, _, err) = _h.Run("flywheel", "--preset", "smoke", "--out", run);

@@ -74,3 +74,31 @@ public sealed class ModelCommandTests : IDisposable
         Assert.Contains("config.json is missing", err);
     }
 }
+
+public sealed class WeightsCommandTests : IDisposable
+{
+    private readonly CliHarness _h = new();
+    private static readonly string Llama = ReMiT.Tests.Shared.RepoPaths.Fixture("hf-reference", "llama-tiny");
+
+    public void Dispose() => _h.Dispose();
+
+    [Fact]
+    public void Weights_GuideEqualsPolicy_EveryWeightIsOneAndDeltaZero()
+    {
+        string input = _h.Write("in.jsonl", """{"input_ids": [5, 17, 3, 44, 9, 2, 61]}""");
+        var (exit, _, err) = _h.Run("weights", "--policy", Llama, "--guide", Llama, "--input", input, "--output", _h.PathOf("o.jsonl"));
+        Assert.True(exit == 0, err);
+        var line = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(_h.PathOf("o.jsonl")))!;
+        Assert.Equal(Enumerable.Repeat(1.0, 6), line["weights"]!.AsArray().Select(w => w!.GetValue<double>()));
+        Assert.All(line["delta"]!.AsArray(), d => Assert.Equal(0.0, d!.GetValue<double>()));
+    }
+
+    [Fact]
+    public void Weights_BadEpsilon_ClearError()
+    {
+        string input = _h.Write("in.jsonl", """{"input_ids": [1, 2]}""");
+        var (exit, _, err) = _h.Run("weights", "--policy", Llama, "--guide", Llama, "--input", input, "--output", _h.PathOf("o.jsonl"), "--epsilon", "1.5");
+        Assert.Equal(2, exit);
+        Assert.Contains("--epsilon must be in (0, 1)", err);
+    }
+}
