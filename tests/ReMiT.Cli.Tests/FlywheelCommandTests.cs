@@ -42,6 +42,14 @@ public sealed class FlywheelCommandTests : IDisposable
         Assert.All(weights, w => Assert.InRange(w, 0.8 - 1e-6, 1.2 + 1e-6));
         Assert.Contains("<span class=\"t\"", File.ReadAllText(_h.PathOf("w.html")));
 
+        // SFT warm-up on Knights & Knaves traces from the smoke base (prompt masked out of the loss).
+        string sft = _h.PathOf("sft");
+        (exit, output, err) = _h.Run("sft", "--model", Path.Combine(run, "models", "base"), "--task", "kk", "--people", "2-3",
+                                     "--documents", "8", "--steps", "3", "--batch-size", "4", "--seq-len", "768", "--out", sft);
+        Assert.True(exit == 0, err + output);
+        Assert.True(File.Exists(Path.Combine(sft, "model", "model.safetensors")));
+        Assert.Contains("\"metric\":\"loss\"", File.ReadAllText(Path.Combine(sft, "metrics.jsonl")));
+
         // A second run into the same directory is refused without --resume; with it, everything is skipped.
         (exit, _, err) = _h.Run("flywheel", "--preset", "smoke", "--out", run);
         Assert.Equal(2, exit);

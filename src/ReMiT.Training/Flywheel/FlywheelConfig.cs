@@ -133,10 +133,16 @@ public sealed record MidTrainSection : TrainSection
     };
 }
 
-/// <summary>RLVR with GRPO on GSM problems.</summary>
+/// <summary>RLVR with GRPO on GSM problems (Interplay reward) or Knights &amp; Knaves puzzles (a K&amp;K reward scheme).</summary>
 public sealed record RlSection
 {
+    /// <summary>"gsm" or "kk".</summary>
+    public string Task { get; init; } = "gsm";
     public string Ops { get; init; } = "3-4";
+    /// <summary>kk: people per puzzle.</summary>
+    public string People { get; init; } = "3-5";
+    /// <summary>kk: reward scheme (binary, warmup, logic-rl).</summary>
+    public string KkScheme { get; init; } = "warmup";
     public IReadOnlyList<string> Templates { get; init; } = ["zoo", "teachers", "movie"];
     public IReadOnlyList<string> Modes { get; init; } = ["forward"];
     public int Steps { get; init; } = 100;
@@ -166,6 +172,9 @@ public sealed record RlSection
     {
         var e = new List<string>();
         if (Steps < 1) e.Add($"steps must be >= 1, got {Steps}.");
+        if (Task is not ("gsm" or "kk")) e.Add($"task must be gsm or kk, got '{Task}'.");
+        if (!KkCorpusSource.TryParsePeople(People, out _, out _, out string? peopleError)) e.Add($"people: {peopleError}");
+        if (KkScheme is not ("binary" or "warmup" or "logic-rl")) e.Add($"kk_scheme must be binary, warmup or logic-rl, got '{KkScheme}'.");
         if (PromptsPerStep < 1) e.Add($"prompts_per_step must be >= 1, got {PromptsPerStep}.");
         if (GroupSize < 2) e.Add($"group_size must be >= 2 (advantages compare samples of a group), got {GroupSize}.");
         if (MaxNewTokens < 1) e.Add($"max_new_tokens must be >= 1, got {MaxNewTokens}.");

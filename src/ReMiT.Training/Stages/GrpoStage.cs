@@ -2,6 +2,7 @@ using System.Diagnostics;
 using ReMiT.Model;
 using ReMiT.Model.Checkpoints;
 using ReMiT.Tasks.Gsm;
+using ReMiT.Tasks.KnightsKnaves;
 using ReMiT.Tokenization;
 using ReMiT.Training.Checkpoints;
 using ReMiT.Training.Data;
@@ -13,9 +14,10 @@ using static TorchSharp.torch;
 namespace ReMiT.Training.Stages;
 
 /// <summary>
-/// RLVR stage: each step draws fresh GSM prompts (a pure function of seed and step, so resuming
-/// replays the same prompts), generates G rollouts each with the current policy (rollout role),
-/// scores them with the Interplay reward (verifier role) and takes one GRPO step (learner role).
+/// RLVR stage: each step draws fresh prompts — GSM problems or K&amp;K puzzles — as a pure function of
+/// seed and step (so resuming replays the same prompts), generates G rollouts each with the current
+/// policy (rollout role), scores them with the task's verifier (Interplay reward, or a K&amp;K reward
+/// scheme) and takes one GRPO step (learner role).
 /// In-process the three run back to back, so every rollout is on-policy (staleness 0); the cluster
 /// drives the same three components concurrently.
 /// </summary>
@@ -32,7 +34,12 @@ public static class GrpoStage
         var ops = GsmOpRange.Parse(cfg.Ops);
         var templates = cfg.Templates.Select(GsmTemplate.Parse).ToArray();
         var modes = cfg.Modes.Select(GsmModes.Parse).ToArray();
-        int perOp = (cfg.PromptsPerStep + ops.Count - 1) / ops.Count;
+        KkCorpusSource.TryParsePeople(cfg.People, out int minPeople, out int maxPeople, out _);
+        var scheme = KkRewardScheme.Named(cfg.KkScheme);
+        // Enough items per difficulty to fill a step; the first PromptsPerStep are used.
+        EvalSet Prompts(ulong stepSeed) => cfg.Task == "kk"
+            ? EvalSet.Kk(minPeople, maxPeople, (cfg.PromptsPerStep + maxPeople - minPeople) / (maxPeople - minPeople + 1), stepSeed, scheme)
+            : EvalSet.Gsm(ops, (cfg.PromptsPerStep + ops.Count - 1) / ops.Count, stepSeed, templates, modes);
 
         int step = 0;
         if (TrainingCheckpoint.Exists(checkpointDir))
@@ -56,7 +63,7 @@ public static class GrpoStage
         {
             ctx.Cancellation.ThrowIfCancellationRequested();
             ulong stepSeed = SplitMix64Seed(seed, (ulong)step);
-            var items = EvalSet.Gsm(ops, perOp, stepSeed, templates, modes).Items.Take(cfg.PromptsPerStep).ToArray();
+            var items = Prompts(stepSeed).Items.Take(cfg.PromptsPerStep).ToArray();
             long version = step; // one policy version per update
             var rollouts = generator.Generate(model, items, version, unchecked((long)stepSeed));
             var scored = RewardVerifier.Score(rollouts, items, generator);
