@@ -67,6 +67,25 @@ public static class TrainingCheckpoint
         }
     }
 
+    /// <summary>
+    /// Resumes a stage: checks the checkpoint belongs to <paramref name="stage"/>, copies its weights into
+    /// <paramref name="model"/> and its state into <paramref name="optimizer"/>, and returns its meta.
+    /// </summary>
+    public static CheckpointMeta Restore(string directory, string stage, DecoderModel model, FlatAdamW optimizer)
+    {
+        var meta = ReadMeta(directory);
+        if (meta.Stage != stage)
+            throw new InvalidDataException($"{directory}: checkpoint of stage '{meta.Stage}', expected '{stage}'; delete it or use another run directory.");
+        using (var loaded = HfCheckpoint.Load(directory))
+        using (no_grad())
+        {
+            var source = loaded.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+            foreach (var (name, p) in model.named_parameters()) p.copy_(source[name]);
+        }
+        LoadOptimizer(directory, optimizer);
+        return meta;
+    }
+
     /// <summary>Loads the optimizer state into <paramref name="optimizer"/> (built for the same model) and writes its masters into the model.</summary>
     public static void LoadOptimizer(string directory, FlatAdamW optimizer)
     {

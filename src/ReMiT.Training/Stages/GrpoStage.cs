@@ -44,14 +44,7 @@ public static class GrpoStage
         int step = 0;
         if (TrainingCheckpoint.Exists(checkpointDir))
         {
-            var meta = TrainingCheckpoint.ReadMeta(checkpointDir);
-            using (var loaded = HfCheckpoint.Load(checkpointDir))
-            using (no_grad())
-            {
-                var source = loaded.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-                foreach (var (name, p) in model.named_parameters()) p.copy_(source[name]);
-            }
-            TrainingCheckpoint.LoadOptimizer(checkpointDir, optimizer);
+            var meta = TrainingCheckpoint.Restore(checkpointDir, stage, model, optimizer);
             step = meta.Step;
             ctx.Log.WriteLine($"{stage}: resuming at step {step}/{cfg.Steps}");
         }

@@ -43,16 +43,7 @@ public static class TokenTrainer
         DataCursor? cursor = null;
         if (TrainingCheckpoint.Exists(checkpointDir))
         {
-            var meta = TrainingCheckpoint.ReadMeta(checkpointDir);
-            if (meta.Stage != spec.Stage)
-                throw new InvalidDataException($"{checkpointDir}: checkpoint of stage '{meta.Stage}', expected '{spec.Stage}'.");
-            using (var loaded = HfCheckpoint.Load(checkpointDir))
-            using (no_grad())
-            {
-                var source = loaded.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-                foreach (var (name, p) in model.named_parameters()) p.copy_(source[name]);
-            }
-            TrainingCheckpoint.LoadOptimizer(checkpointDir, optimizer);
+            var meta = TrainingCheckpoint.Restore(checkpointDir, spec.Stage, model, optimizer);
             cursor = meta.DataCursor?.Deserialize<DataCursor>() ?? throw new InvalidDataException($"{checkpointDir}: no data cursor saved.");
             step = meta.Step;
             tokens = meta.Tokens;
