@@ -123,7 +123,7 @@ public static class RunReport
         }
         else
         {
-            md.Append("pass@1 (fraction of problems solved by one sample); n = samples per cell.\n\n");
+            md.Append("pass@1 is greedy decoding; pass@k for k ≥ 2 is the unbiased estimator over sampled completions (so it can sit below the greedy pass@1); n = problems per cell. The last row is the accuracy of always answering the most common answer of those problems.\n\n");
             var (header, body) = ResultsGrid(pivot);
             md.Append(TextTable.Markdown(header, body)).Append('\n');
         }
