@@ -45,7 +45,7 @@ public sealed class FlywheelCommandTests : IDisposable
         // SFT warm-up on Knights & Knaves traces from the smoke base (prompt masked out of the loss).
         string sft = _h.PathOf("sft");
         (exit, output, err) = _h.Run("sft", "--model", Path.Combine(run, "models", "base"), "--task", "kk", "--people", "2-3",
-                                     "--documents", "8", "--steps", "3", "--batch-size", "4", "--seq-len", "768", "--out", sft);
+                                     "--documents", "8", "--steps", "3", "--batch-size", "4", "--seq-len", "512", "--out", sft);
         Assert.True(exit == 0, err + output);
         Assert.True(File.Exists(Path.Combine(sft, "model", "model.safetensors")));
         Assert.Contains("\"metric\":\"loss\"", File.ReadAllText(Path.Combine(sft, "metrics.jsonl")));
