@@ -54,7 +54,8 @@ public sealed class FlywheelRun(FlywheelConfig config, string runDirectory, Devi
         log.WriteLine($"flywheel: {config.Name} | model {preset.Name} ({modelConfig.ParameterCount():N0} parameters, vocab {modelConfig.VocabSize}) | device {device} | run {_run}");
         var pretrainData = new DocumentEncoder(tokenizer, maskPrompt: false).EncodeAll(pretrainDocs);
         var midData = new DocumentEncoder(tokenizer, maskPrompt: false).EncodeAll(midDocs);
-        var stages = new StageRunner(ctx, config, modelConfig, tokenizer);
+        var trainingPrompts = pretrainDocs.Concat(midDocs).Select(d => d.Prompt).ToHashSet(StringComparer.Ordinal);
+        var stages = new StageRunner(ctx, config, modelConfig, tokenizer, trainingPrompts);
 
         // ---- the flywheel ----
         stages.Pretrain("pretrain", "base", pretrainData, seed);

@@ -18,7 +18,9 @@ namespace ReMiT.Training.Flywheel;
 /// Runs one stage at a time for the flywheel: resolves model directories (<c>models/NAME</c>),
 /// skips stages whose summary exists, writes the summary when a stage finishes.
 /// </summary>
-internal sealed class StageRunner(StageContext ctx, FlywheelConfig config, DecoderConfig modelConfig, HfTokenizer tokenizer)
+/// <param name="trainingPrompts">Every prompt the models trained on; evaluation never uses one of them.</param>
+internal sealed class StageRunner(StageContext ctx, FlywheelConfig config, DecoderConfig modelConfig, HfTokenizer tokenizer,
+                                  IReadOnlySet<string> trainingPrompts)
 {
     private readonly SpecialTokenIds _special = SpecialTokenIds.From(tokenizer);
 
@@ -76,7 +78,7 @@ internal sealed class StageRunner(StageContext ctx, FlywheelConfig config, Decod
         using var model = HfCheckpoint.Load(ModelDir(name), ctx.Device);
         var generator = new RolloutGenerator(tokenizer, e.MaxNewTokens, e.Temperature, e.Samples);
         // Eval problems come from a seed stream disjoint from every training stream.
-        var set = EvalSet.Gsm(GsmOpRange.Parse(e.Ops), e.PerOp, seed + 1_000_003);
+        var set = EvalSet.Gsm(GsmOpRange.Parse(e.Ops), e.PerOp, seed + 1_000_003, excludePrompts: trainingPrompts);
         var splits = new Dictionary<string, (int, int)>
         {
             ["id"] = Range(e.IdOps), ["edge"] = Range(e.EdgeOps), ["hard"] = Range(e.HardOps),
