@@ -1,14 +1,8 @@
 using System.Diagnostics;
 using ReMiT.Model;
-using ReMiT.Model.Checkpoints;
-using ReMiT.Tasks.Gsm;
-using ReMiT.Tokenization;
 using ReMiT.Training.Data;
 using ReMiT.Training.Losses;
-using ReMiT.Training.Optim;
 using ReMiT.Training.Reporting;
-using ReMiT.Training.Rl;
-using ReMiT.Training.Schedules;
 using ReMiT.Training.Stages;
 using static TorchSharp.torch;
 
