@@ -94,6 +94,17 @@ public sealed class WeightsCommandTests : IDisposable
     }
 
     [Fact]
+    public void Weights_Rho1_KeepsTheTrainingSelectionsShareWithDeterministicTies()
+    {
+        string input = _h.Write("in.jsonl", """{"input_ids": [5, 17, 3, 44, 9, 2, 61]}""");
+        var (exit, _, err) = _h.Run("weights", "--policy", Llama, "--guide", Llama, "--scheme", "rho1", "--input", input, "--output", _h.PathOf("o.jsonl"));
+        Assert.True(exit == 0, err);
+        var line = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(_h.PathOf("o.jsonl")))!;
+        // equal excess loss everywhere: the first ceil(0.8 · 6) = 5 tokens are kept, as in training
+        Assert.Equal([1.0, 1.0, 1.0, 1.0, 1.0, 0.0], line["weights"]!.AsArray().Select(w => w!.GetValue<double>()));
+    }
+
+    [Fact]
     public void Weights_BadEpsilon_ClearError()
     {
         string input = _h.Write("in.jsonl", """{"input_ids": [1, 2]}""");

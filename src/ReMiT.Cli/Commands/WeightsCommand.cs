@@ -79,11 +79,13 @@ internal static class WeightsCommand
         return w.squeeze(0).to(ScalarType.Float64).data<double>().ToArray();
     }
 
-    // Rho-1 on one sequence: keep the top share of tokens by excess loss L_θ − L_ref = log p_ref − log p_θ.
+    // Rho-1's own selection (the one mid-training uses), applied to one sequence.
     private static double[] Rho1Selection(float[] policy, float[] guide, double keepRatio)
     {
-        int n = policy.Length, keep = (int)Math.Ceiling(keepRatio * n);
-        var order = Enumerable.Range(0, n).OrderByDescending(i => guide[i] - policy[i]).ThenBy(i => i).Take(keep).ToHashSet();
-        return Enumerable.Range(0, n).Select(i => order.Contains(i) ? 1.0 : 0.0).ToArray();
+        if (policy.Length == 0) return [];
+        using var scope = NewDisposeScope();
+        var selected = Rho1Weighting.Select(tensor(policy).unsqueeze(0), tensor(guide).unsqueeze(0),
+                                            ones(1, policy.Length, ScalarType.Bool), keepRatio);
+        return selected.squeeze(0).to(ScalarType.Float64).data<double>().ToArray();
     }
 }

@@ -26,8 +26,6 @@ public sealed record CheckpointMeta
     public JsonNode? DataCursor { get; init; }
     /// <summary>The resolved stage config, for the record and to refuse resuming with a different one.</summary>
     public JsonNode? Config { get; init; }
-    /// <summary>Free-form loop state (e.g. running metric sums).</summary>
-    public Dictionary<string, double> Loop { get; init; } = [];
 
     internal static readonly JsonSerializerOptions Json = new()
     {

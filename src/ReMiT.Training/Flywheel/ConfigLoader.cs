@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
@@ -89,5 +88,4 @@ public static class ConfigLoader
         target[path[^1]] = value;
     }
 
-    internal static string Invariant(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 }

@@ -1,3 +1,4 @@
+using ReMiT.Tasks.Gsm;
 using ReMiT.Training.Data;
 using ReMiT.Training.Losses;
 using ReMiT.Training.Rl;
@@ -173,6 +174,9 @@ public sealed record RlSection
         var e = new List<string>();
         if (Steps < 1) e.Add($"steps must be >= 1, got {Steps}.");
         if (Task is not ("gsm" or "kk")) e.Add($"task must be gsm or kk, got '{Task}'.");
+        e.AddRange(ConfigChecks.Parses("ops", Ops, x => GsmOpRange.Parse(x)));
+        e.AddRange(Templates.SelectMany((t, i) => ConfigChecks.Parses($"templates[{i}]", t, x => GsmTemplate.Parse(x))));
+        e.AddRange(Modes.SelectMany((m, i) => ConfigChecks.Parses($"modes[{i}]", m, x => GsmModes.Parse(x))));
         if (!KkCorpusSource.TryParsePeople(People, out _, out _, out string? peopleError)) e.Add($"people: {peopleError}");
         if (KkScheme is not ("binary" or "warmup" or "logic-rl")) e.Add($"kk_scheme must be binary, warmup or logic-rl, got '{KkScheme}'.");
         if (PromptsPerStep < 1) e.Add($"prompts_per_step must be >= 1, got {PromptsPerStep}.");
@@ -213,8 +217,22 @@ public sealed record EvalSection
     {
         var e = new List<string>();
         if (PerOp < 1) e.Add($"per_op must be >= 1, got {PerOp}.");
+        foreach (var (key, value) in new[] { ("ops", Ops), ("id_ops", IdOps), ("edge_ops", EdgeOps), ("hard_ops", HardOps) })
+            e.AddRange(ConfigChecks.Parses(key, value, x => GsmOpRange.Parse(x)));
         if (Samples < 1) e.Add($"samples must be >= 1, got {Samples}.");
         if (MaxNewTokens < 1) e.Add($"max_new_tokens must be >= 1, got {MaxNewTokens}.");
         return e;
+    }
+}
+
+/// <summary>Turns a parser's exception into a config problem naming the key, so every bad value is listed before a run starts.</summary>
+internal static class ConfigChecks
+{
+    public static IEnumerable<string> Parses<T>(string key, string value, Func<string, T> parse)
+    {
+        string? problem = null;
+        try { parse(value); }
+        catch (ArgumentException e) { problem = $"{key} '{value}': {e.Message.Split(" (Parameter")[0]}"; }
+        if (problem is not null) yield return problem;
     }
 }

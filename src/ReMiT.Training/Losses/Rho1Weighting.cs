@@ -14,7 +14,7 @@ namespace ReMiT.Training.Losses;
 /// selection is deterministic. Selection runs entirely on the device: no host sync.
 /// </para>
 /// </summary>
-internal sealed class Rho1Weighting : ITokenWeighting
+public sealed class Rho1Weighting : ITokenWeighting
 {
     // KeepRatio·N in float64 can land a hair above an integer (0.7·10 = 7.000000000000001),
     // which ceil() would turn into one token too many.
@@ -56,7 +56,7 @@ internal sealed class Rho1Weighting : ITokenWeighting
     /// (B, T) float32 0/1 selection of the top <paramref name="keepRatio"/> counted tokens by excess
     /// loss, detached.
     /// </summary>
-    internal static Tensor Select(Tensor policyTokenLogProbs, Tensor refTokenLogProbs, Tensor counted, double keepRatio)
+    public static Tensor Select(Tensor policyTokenLogProbs, Tensor refTokenLogProbs, Tensor counted, double keepRatio)
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();

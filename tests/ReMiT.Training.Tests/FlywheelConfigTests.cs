@@ -1,0 +1,40 @@
+using System.Text.Json.Nodes;
+using ReMiT.Training.Flywheel;
+using ReMiT.Tests.Shared;
+
+namespace ReMiT.Training.Tests;
+
+public sealed class FlywheelConfigTests
+{
+    private static string Preset(string name) => Path.Combine(RepoPaths.Root, "cluster", "presets", name + ".json");
+
+    [Theory]
+    [InlineData("smoke")]
+    [InlineData("tiny")]
+    [InlineData("small")]
+    public void Load_ShippedPresets_AreValid(string name) => Assert.Equal(name, ConfigLoader.Load(Preset(name)).Name);
+
+    [Fact]
+    public void Load_Override_SetsNestedValue()
+    {
+        var config = ConfigLoader.Load(Preset("smoke"), ["mid_train.epsilon=0.3", "iterations=2"]);
+        Assert.Equal(0.3, config.MidTrain.Epsilon);
+        Assert.Equal(2, config.Iterations);
+    }
+
+    [Fact]
+    public void Load_UnknownKey_NamesItsPath()
+    {
+        var e = Assert.Throws<InvalidDataException>(() => ConfigLoader.Load(Preset("smoke"), ["mid_train.epsilonn=0.3"]));
+        Assert.Contains("epsilonn", e.Message);
+    }
+
+    [Fact]
+    public void Load_BadValues_ListedTogetherBeforeAnyTraining()
+    {
+        var e = Assert.Throws<InvalidDataException>(() => ConfigLoader.Load(Preset("smoke"),
+            ["rl.templates=[\"zoo\",\"circus\"]", "eval.edge_ops=ten", "mid_train.epsilon=1.5", "rl.group_size=1"]));
+        foreach (string part in new[] { "rl.templates[1] 'circus'", "eval.edge_ops 'ten'", "mid_train.epsilon must be in (0, 1)", "rl.group_size must be >= 2" })
+            Assert.Contains(part, e.Message);
+    }
+}
