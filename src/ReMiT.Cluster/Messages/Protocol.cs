@@ -27,7 +27,7 @@ public static class WorkKinds
 [MessagePackObject]
 public sealed record RegisterWorker(
     [property: Key(0)] string Role, [property: Key(1)] int Rank, [property: Key(2)] int Size,
-    [property: Key(3)] int Pid, [property: Key(4)] string Host) : IRemitMessage;
+    [property: Key(3)] int Pid, [property: Key(4)] string Host, [property: Key(5)] int MetricsPort) : IRemitMessage;
 
 /// <summary>The coordinator's answer: the run the worker now serves and the latest published weights version.</summary>
 [MessagePackObject]

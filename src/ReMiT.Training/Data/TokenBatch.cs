@@ -14,6 +14,9 @@ public sealed record TokenBatch(Tensor Inputs, Tensor Targets, Tensor Mask) : ID
 
     public long SeqLen => Inputs.shape[1];
 
+    /// <summary>Guide scores computed elsewhere ahead of the step (a remote guide node), or null.</summary>
+    public Losses.GuideScores? Guide { get; init; }
+
     /// <summary>One tensor call per field from row-major (B, T) host arrays.</summary>
     internal static TokenBatch FromHost(long[] inputs, long[] targets, float[] mask, int batchSize, int seqLen, Device device)
     {
@@ -29,5 +32,7 @@ public sealed record TokenBatch(Tensor Inputs, Tensor Targets, Tensor Mask) : ID
         Inputs.Dispose();
         Targets.Dispose();
         Mask.Dispose();
+        Guide?.TokenLogProbs.Dispose();
+        Guide?.Logits?.Dispose();
     }
 }

@@ -26,6 +26,7 @@ public sealed record FlywheelConfig
     public MidTrainSection MidTrain { get; init; } = new();
     public RlSection Rl { get; init; } = new();
     public EvalSection Eval { get; init; } = new();
+    public ClusterSection Cluster { get; init; } = new();
 
     public IReadOnlyList<string> Validate()
     {
@@ -38,6 +39,9 @@ public sealed record FlywheelConfig
         e.AddRange(MidTrain.Validate().Select(x => "mid_train." + x));
         e.AddRange(Rl.Validate().Select(x => "rl." + x));
         e.AddRange(Eval.Validate().Select(x => "eval." + x));
+        e.AddRange(Cluster.Validate().Select(x => "cluster." + x));
+        if (Rl.PromptsPerStep % Cluster.PromptsPerWork != 0)
+            e.Add($"cluster.prompts_per_work ({Cluster.PromptsPerWork}) must divide rl.prompts_per_step ({Rl.PromptsPerStep}).");
         return e;
     }
 }
@@ -223,6 +227,22 @@ public sealed record EvalSection
         if (MaxNewTokens < 1) e.Add($"max_new_tokens must be >= 1, got {MaxNewTokens}.");
         return e;
     }
+}
+
+/// <summary>How the coordinator cuts and tracks work (the same in one process and on a cluster).</summary>
+public sealed record ClusterSection
+{
+    /// <summary>Prompts per rollout work item (each gets G completions); must divide rl.prompts_per_step.</summary>
+    public int PromptsPerWork { get; init; } = 2;
+    /// <summary>A lease not answered within this many seconds is handed out again.</summary>
+    public double LeaseTimeoutS { get; init; } = 600;
+    /// <summary>Mid-training batches a learner keeps in flight at the guide (bounded prefetch).</summary>
+    public int GuidePrefetch { get; init; } = 2;
+
+    public IReadOnlyList<string> Validate() =>
+        [.. PromptsPerWork < 1 ? new[] { $"prompts_per_work must be >= 1, got {PromptsPerWork}." } : [],
+         .. LeaseTimeoutS <= 0 ? new[] { $"lease_timeout_s must be > 0, got {LeaseTimeoutS}." } : [],
+         .. GuidePrefetch < 1 ? new[] { $"guide_prefetch must be >= 1, got {GuidePrefetch}." } : []];
 }
 
 /// <summary>Turns a parser's exception into a config problem naming the key, so every bad value is listed before a run starts.</summary>

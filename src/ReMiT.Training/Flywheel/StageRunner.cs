@@ -6,7 +6,6 @@ using ReMiT.Training.Data;
 using ReMiT.Training.Losses;
 using ReMiT.Training.Optim;
 using ReMiT.Training.Reporting;
-using ReMiT.Training.Rl;
 using ReMiT.Training.Schedules;
 using ReMiT.Training.Stages;
 using TorchSharp;
@@ -15,78 +14,92 @@ using static TorchSharp.torch;
 namespace ReMiT.Training.Flywheel;
 
 /// <summary>
-/// Runs one stage at a time for the flywheel: resolves model directories (<c>models/NAME</c>),
-/// skips stages whose summary exists, writes the summary when a stage finishes.
+/// The flywheel's stage components, each with explicit inputs (model directories <c>models/NAME</c>,
+/// the run's config) and outputs (a model directory, a stage summary, metric series). Cluster
+/// workers call them: learners run the training stages, rollout nodes the evaluation. A stage whose
+/// summary exists is done; an interrupted one continues from its last checkpoint.
 /// </summary>
-/// <param name="trainingPrompts">Every prompt the models trained on; evaluation never uses one of them.</param>
-internal sealed class StageRunner(StageContext ctx, FlywheelConfig config, DecoderConfig modelConfig, HfTokenizer tokenizer,
-                                  IReadOnlySet<string> trainingPrompts)
+public sealed class StageRunner(RunContext run, StageContext ctx)
 {
-    private readonly SpecialTokenIds _special = SpecialTokenIds.From(tokenizer);
+    private readonly SpecialTokenIds _special = SpecialTokenIds.From(run.Tokenizer);
 
-    private string ModelDir(string name) => ctx.PathOf("models", name);
-    private string CheckpointDir(string stage) => ctx.PathOf("checkpoints", stage.Replace(':', '_'));
-    private bool Done(string stage) => File.Exists(StageSummary.PathFor(ctx.RunDirectory, stage));
+    public string ModelDir(string name) => ctx.PathOf("models", name);
+    public string CheckpointDir(string stage) => ctx.PathOf("checkpoints", stage.Replace(':', '_'));
+    public bool Done(string stage) => IsDone(ctx.RunDirectory, stage);
+
+    /// <summary>Whether a stage of the run in <paramref name="runDirectory"/> finished (its summary exists).</summary>
+    public static bool IsDone(string runDirectory, string stage) => File.Exists(StageSummary.PathFor(runDirectory, stage));
 
     /// <summary>Next-token pre-training with warmup then a constant LR; stops where the decay would start.</summary>
-    public void Pretrain(string stage, string output, IReadOnlyList<TokenizedDocument> data, ulong seed)
+    public void Pretrain(PlannedStage stage)
     {
-        if (Done(stage)) { ctx.Log.WriteLine($"{stage}: done, skipped"); return; }
-        var s = config.Pretrain;
+        var s = run.Config.Pretrain;
         var schedule = new WarmupStableDecay(s.Lr, s.WarmupSteps, s.StableSteps, DecaySteps: 0);
-        using var model = new DecoderModel(modelConfig);
-        model.InitializeWeights(unchecked((long)seed));
+        using var model = new DecoderModel(run.ModelConfig);
+        model.InitializeWeights(unchecked((long)run.Seed));
         model.to(ctx.Device);
-        var spec = new TokenStageSpec(stage, schedule.DecayStart, schedule.LearningRate, s.ClipNorm, s.Accumulation,
+        var spec = new TokenStageSpec(stage.Name, schedule.DecayStart, schedule.LearningRate, s.ClipNorm, s.Accumulation,
                                       s.CheckpointEvery, s.LogEvery, new AdamWOptions(WeightDecay: s.WeightDecay));
-        Finish(stage, StageKind.Pretrain, output, model, () => TokenTrainer.Run(ctx, spec, model,
-            cursor => new PackedBatcher(data, s.BatchSize, s.SeqLen, cursor ?? DataCursor.Start(seed), ctx.Device),
-            new UniformConfig().Build(), guide: null, CheckpointDir(stage)));
+        Finish(stage, StageKind.Pretrain, model, () => TokenTrainer.Run(ctx, spec, model,
+            cursor => new PackedBatcher(run.PretrainData, s.BatchSize, s.SeqLen, cursor ?? DataCursor.Start(run.Seed), ctx.Device),
+            new UniformConfig().Build(), guide: null, CheckpointDir(stage.Name)));
     }
 
-    /// <summary>The decay phase from a pre-decay model, with a token weighting (and its guide when it needs one).</summary>
-    public void MidTrain(string stage, string weighting, string from, string to, string? guide, IReadOnlyList<TokenizedDocument> data, ulong seed)
+    /// <summary>
+    /// The decay phase from a pre-decay model with a token weighting. A weighting that needs the guide's
+    /// token log-probs gets them from <paramref name="remoteGuide"/> (a guide node scoring ahead) when
+    /// given; the full-distribution KD guide is too large to ship and always runs in the learner.
+    /// </summary>
+    public void MidTrain(PlannedStage stage, PrefetchingGuideBatcher.ScoreBatch? remoteGuide = null, int prefetch = 2)
     {
-        if (Done(stage)) { ctx.Log.WriteLine($"{stage}: done, skipped"); return; }
-        var s = config.MidTrain;
+        var s = run.Config.MidTrain;
         // The decay starts at the peak LR the pre-decay checkpoint trained at.
-        var schedule = new WarmupStableDecay(config.Pretrain.Lr, 0, 0, s.DecaySteps, s.FinalLrRatio);
-        using var model = HfCheckpoint.Load(ModelDir(from), ctx.Device);
-        using var scorer = guide is null ? null : new GuideScorer(HfCheckpoint.Load(ModelDir(guide), ctx.Device));
-        var spec = new TokenStageSpec(stage, s.DecaySteps, schedule.LearningRate, s.ClipNorm, s.Accumulation,
+        var schedule = new WarmupStableDecay(run.Config.Pretrain.Lr, 0, 0, s.DecaySteps, s.FinalLrRatio);
+        var weighting = s.Weighting(stage.Weighting).Build();
+        bool remote = remoteGuide is not null && weighting.Need == GuideNeed.TokenLogProbs;
+        using var model = HfCheckpoint.Load(ModelDir(stage.From), ctx.Device);
+        using var scorer = stage.Guide is null || remote || weighting.Need == GuideNeed.None
+            ? null : new GuideScorer(HfCheckpoint.Load(ModelDir(stage.Guide), ctx.Device));
+        var spec = new TokenStageSpec(stage.Name, s.DecaySteps, schedule.LearningRate, s.ClipNorm, s.Accumulation,
                                       s.CheckpointEvery, s.LogEvery, new AdamWOptions(WeightDecay: s.WeightDecay));
-        Finish(stage, StageKind.Midtrain, to, model, () => TokenTrainer.Run(ctx, spec, model,
-            cursor => new PackedBatcher(data, s.BatchSize, s.SeqLen, cursor ?? DataCursor.Start(seed + 2), ctx.Device),
-            s.Weighting(weighting).Build(), scorer, CheckpointDir(stage)));
+        Finish(stage, StageKind.Midtrain, model, () => TokenTrainer.Run(ctx, spec, model, cursor =>
+            {
+                var start = cursor ?? DataCursor.Start(run.Seed + 2);
+                return remote
+                    ? new PrefetchingGuideBatcher(new PackedBatcher(run.MidTrainData, s.BatchSize, s.SeqLen, start, CPU), prefetch, remoteGuide!, ctx.Device, ctx.Cancellation)
+                    : new PackedBatcher(run.MidTrainData, s.BatchSize, s.SeqLen, start, ctx.Device);
+            },
+            weighting, scorer, CheckpointDir(stage.Name)));
     }
 
-    /// <summary>RLVR with GRPO on GSM problems of the configured ops.</summary>
-    public void Rl(string stage, string from, string to, ulong seed)
+    /// <summary>RLVR with GRPO; the steps' verified rollouts come from <paramref name="source"/>.</summary>
+    public void Rl(PlannedStage stage, IRlStepSource source)
     {
-        if (Done(stage)) { ctx.Log.WriteLine($"{stage}: done, skipped"); return; }
-        using var model = HfCheckpoint.Load(ModelDir(from), ctx.Device);
-        Finish(stage, StageKind.Rl, to, model, () => GrpoStage.Run(ctx, stage, config.Rl, model, tokenizer, CheckpointDir(stage), seed));
+        using var model = HfCheckpoint.Load(ModelDir(stage.From), ctx.Device);
+        Finish(stage, StageKind.Rl, model, () => GrpoStage.Run(ctx, stage.Name, run.Config.Rl, model, _special.Pad, CheckpointDir(stage.Name), source));
     }
 
-    /// <summary>Greedy pass@1 and sampled pass@k per op and split; rows go to results.json.</summary>
-    public void Evaluate(string name, ulong seed)
+    /// <summary>Greedy pass@1 and sampled pass@k per op and split of a trained model.</summary>
+    public IReadOnlyList<ResultRow> Evaluate(string name)
     {
-        string stage = $"eval:{name}";
-        if (Done(stage)) { ctx.Log.WriteLine($"{stage}: done, skipped"); return; }
-        var e = config.Eval;
-        var started = DateTimeOffset.UtcNow;
+        var e = run.Config.Eval;
         using var model = HfCheckpoint.Load(ModelDir(name), ctx.Device);
-        var generator = new RolloutGenerator(tokenizer, e.MaxNewTokens, e.Temperature, e.Samples);
+        var generator = new RolloutGenerator(run.Tokenizer, e.MaxNewTokens, e.Temperature, e.Samples);
         // Eval problems come from a seed stream disjoint from every training stream.
-        var set = EvalSet.Gsm(GsmOpRange.Parse(e.Ops), e.PerOp, seed + 1_000_003, excludePrompts: trainingPrompts);
+        var set = EvalSet.Gsm(GsmOpRange.Parse(e.Ops), e.PerOp, run.Seed + 1_000_003, excludePrompts: run.TrainingPrompts);
         var splits = new Dictionary<string, (int, int)>
         {
             ["id"] = Range(e.IdOps), ["edge"] = Range(e.EdgeOps), ["hard"] = Range(e.HardOps),
         };
-        var rows = new Evaluator(generator, e.Samples, e.Temperature).Evaluate(name, model, set, splits, unchecked((long)seed), ctx.Log);
-        ResultsFile.AddRows(ctx.RunDirectory, rows);
+        return new Evaluator(generator, e.Samples, e.Temperature).Evaluate(name, model, set, splits, unchecked((long)run.Seed), ctx.Log);
+    }
+
+    /// <summary>Records an evaluation (its rows in results.json, then its summary: the order a resume relies on).</summary>
+    public static void RecordEvaluation(string runDirectory, string name, IReadOnlyList<ResultRow> rows, DateTimeOffset started)
+    {
+        ResultsFile.AddRows(runDirectory, rows);
         var finished = DateTimeOffset.UtcNow;
-        new StageSummary(stage, StageKind.Eval, $"models/{name}", started, finished, (finished - started).TotalSeconds, 0, 0, null, []).Save(ctx.RunDirectory);
+        new StageSummary($"eval:{name}", StageKind.Eval, $"models/{name}", started, finished, (finished - started).TotalSeconds, 0, 0, null, []).Save(runDirectory);
     }
 
     private static (int, int) Range(string ops)
@@ -96,17 +109,17 @@ internal sealed class StageRunner(StageContext ctx, FlywheelConfig config, Decod
     }
 
     // Runs the stage, saves its model (with the tokenizer, so the directory works with `remit generate`) and its summary.
-    private void Finish(string stage, StageKind kind, string output, DecoderModel model, Func<StageOutcome> body)
+    private void Finish(PlannedStage stage, StageKind kind, DecoderModel model, Func<StageOutcome> body)
     {
         var started = DateTimeOffset.UtcNow;
         StageOutcome outcome = body();
-        string dir = ModelDir(output);
+        string dir = ModelDir(stage.To);
         HfCheckpoint.Save(model, dir);
-        tokenizer.Save(Path.Combine(dir, HfCheckpoint.TokenizerFile));
+        run.Tokenizer.Save(Path.Combine(dir, HfCheckpoint.TokenizerFile));
         var finished = DateTimeOffset.UtcNow;
-        new StageSummary(stage, kind, $"models/{output}", started, finished, outcome.Seconds, outcome.Steps, outcome.Tokens,
+        new StageSummary(stage.Name, kind, $"models/{stage.To}", started, finished, outcome.Seconds, outcome.Steps, outcome.Tokens,
                          double.IsNaN(outcome.FinalLoss) ? null : outcome.FinalLoss,
                          outcome.Extra?.ToDictionary() ?? []).Save(ctx.RunDirectory);
-        ctx.Log.WriteLine($"{stage}: {outcome.Steps} steps, {outcome.Tokens:N0} tokens, {outcome.Seconds:F0} s → {dir}");
+        ctx.Log.WriteLine($"{stage.Name}: {outcome.Steps} steps, {outcome.Tokens:N0} tokens, {outcome.Seconds:F0} s → {dir}");
     }
 }

@@ -35,6 +35,13 @@ public sealed record ResultsFile(IReadOnlyList<ResultRow> Rows, JsonNode? Cluste
         }
     }
 
+    /// <summary>Rows as JSON in results.json's own format (how evaluation results travel between nodes).</summary>
+    public static string RowsToJson(IEnumerable<ResultRow> rows) => JsonSerializer.Serialize(rows.ToList(), RunJson.Indented);
+
+    /// <summary>Reads <see cref="RowsToJson"/>'s output; malformed text throws <see cref="JsonException"/>.</summary>
+    public static IReadOnlyList<ResultRow> RowsFromJson(string json) =>
+        JsonSerializer.Deserialize<List<ResultRow>>(json, RunJson.Indented) ?? throw new JsonException("results rows: null");
+
     /// <summary>Writes atomically (temp file + rename).</summary>
     public void Write(string path) =>
         AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, RunJson.Indented) + "\n");

@@ -1,73 +1,69 @@
 using System.Diagnostics;
 using ReMiT.Model;
-using ReMiT.Model.Checkpoints;
-using ReMiT.Tasks.Gsm;
-using ReMiT.Tasks.KnightsKnaves;
-using ReMiT.Tokenization;
 using ReMiT.Training.Checkpoints;
-using ReMiT.Training.Data;
 using ReMiT.Training.Flywheel;
 using ReMiT.Training.Optim;
 using ReMiT.Training.Rl;
-using static TorchSharp.torch;
 
 namespace ReMiT.Training.Stages;
 
 /// <summary>
-/// RLVR stage: each step draws fresh prompts — GSM problems or K&amp;K puzzles — as a pure function of
-/// seed and step (so resuming replays the same prompts), generates G rollouts each with the current
-/// policy (rollout role), scores them with the task's verifier (Interplay reward, or a K&amp;K reward
-/// scheme) and takes one GRPO step (learner role).
-/// In-process the three run back to back, so every rollout is on-policy (staleness 0); the cluster
-/// drives the same three components concurrently.
+/// Where the learner's RL steps come from. The cluster implements it: rollout nodes generate with a
+/// published policy, verifiers score, the coordinator assembles each step's groups.
+/// </summary>
+public interface IRlStepSource
+{
+    /// <summary>
+    /// The policy after <paramref name="step"/> updates is ready (at the start or after a resume too):
+    /// publish it for the rollout nodes. Returns its version, the tag rollouts generated with it carry.
+    /// </summary>
+    long PolicyReady(DecoderModel policy, int step);
+
+    /// <summary>All verified rollouts of <paramref name="step"/>, whole groups in prompt order; blocks until they are there.</summary>
+    IReadOnlyList<Rollout> Fetch(int step, CancellationToken cancellation);
+}
+
+/// <summary>
+/// The learner side of RLVR: for each step, fetch the step's verified rollouts, take one GRPO step
+/// (staleness filter against the current policy version, advantages, clipped loss), log, checkpoint,
+/// publish the new policy. Resumes exactly from the stage's last checkpoint.
 /// </summary>
 public static class GrpoStage
 {
-    public static StageOutcome Run(StageContext ctx, string stage, RlSection cfg, DecoderModel model, HfTokenizer tokenizer,
-                                   string checkpointDir, ulong seed)
+    public static StageOutcome Run(StageContext ctx, string stage, RlSection cfg, DecoderModel model, int padId,
+                                   string checkpointDir, IRlStepSource source)
     {
-        var generator = new RolloutGenerator(tokenizer, cfg.MaxNewTokens, cfg.Temperature, cfg.GroupSize);
         using var optimizer = new FlatAdamW(model.named_parameters(), new AdamWOptions(WeightDecay: 0.0));
         var learner = new GrpoLearner(model, optimizer, new GrpoLearnerOptions(
             cfg.GroupSize, cfg.Temperature, cfg.Advantage == "dr_grpo" ? AdvantageMode.DrGrpo : AdvantageMode.Grpo,
-            cfg.GrpoConfig(), cfg.DynamicSampling, cfg.MaxNewTokens, cfg.OverlongBuffer, cfg.MaxStaleness, cfg.ClipNorm), generator.Pad);
-        var ops = GsmOpRange.Parse(cfg.Ops);
-        var templates = cfg.Templates.Select(GsmTemplate.Parse).ToArray();
-        var modes = cfg.Modes.Select(GsmModes.Parse).ToArray();
-        KkCorpusSource.TryParsePeople(cfg.People, out int minPeople, out int maxPeople, out _);
-        var scheme = KkRewardScheme.Named(cfg.KkScheme);
-        // Enough items per difficulty to fill a step; the first PromptsPerStep are used.
-        EvalSet Prompts(ulong stepSeed) => cfg.Task == "kk"
-            ? EvalSet.Kk(minPeople, maxPeople, (cfg.PromptsPerStep + maxPeople - minPeople) / (maxPeople - minPeople + 1), stepSeed, scheme)
-            : EvalSet.Gsm(ops, (cfg.PromptsPerStep + ops.Count - 1) / ops.Count, stepSeed, templates, modes);
+            cfg.GrpoConfig(), cfg.DynamicSampling, cfg.MaxNewTokens, cfg.OverlongBuffer, cfg.MaxStaleness, cfg.ClipNorm), padId);
 
         int step = 0;
+        long tokens = 0;
         if (TrainingCheckpoint.Exists(checkpointDir))
         {
             var meta = TrainingCheckpoint.Restore(checkpointDir, stage, model, optimizer);
             step = meta.Step;
+            tokens = meta.Tokens;
             ctx.Log.WriteLine($"{stage}: resuming at step {step}/{cfg.Steps}");
         }
 
         var clock = Stopwatch.StartNew();
-        long tokens = 0;
         double lastReward = double.NaN;
+        long version = source.PolicyReady(model, step);
         while (step < cfg.Steps)
         {
             ctx.Cancellation.ThrowIfCancellationRequested();
-            ulong stepSeed = SplitMix64Seed(seed, (ulong)step);
-            var items = Prompts(stepSeed).Items.Take(cfg.PromptsPerStep).ToArray();
-            long version = step; // one policy version per update
-            var rollouts = generator.Generate(model, items, version, unchecked((long)stepSeed));
-            var scored = RewardVerifier.Score(rollouts, items, generator);
-            var stats = learner.Step(scored, version, cfg.Lr);
+            var rollouts = source.Fetch(step, ctx.Cancellation);
+            var stats = learner.Step(rollouts, version, cfg.Lr);
             step++;
-            tokens += scored.Sum(r => (long)r.CompletionIds.Length);
+            tokens += rollouts.Sum(r => (long)r.CompletionIds.Length);
             lastReward = stats.RewardMean;
 
             ctx.Metrics.Append(stage, step, "reward", stats.RewardMean);
             ctx.Metrics.Append(stage, step, "accuracy", stats.Accuracy);
             ctx.Metrics.Append(stage, step, "kept_groups", stats.KeptGroups);
+            ctx.Metrics.Append(stage, step, "stale", stats.Stale);
             ctx.Metrics.Append(stage, step, "clip_fraction", stats.ClipFraction);
             ctx.Metrics.Append(stage, step, "approx_kl", stats.ApproxKl);
             ctx.Metrics.Append(stage, step, "completion_tokens", stats.MeanCompletionTokens);
@@ -75,13 +71,12 @@ public static class GrpoStage
             {
                 double eta = (cfg.Steps - step) * clock.Elapsed.TotalSeconds / Math.Max(step, 1);
                 ctx.Log.WriteLine($"{stage} step {step:D4}/{cfg.Steps:D4} | reward {stats.RewardMean:F3} | acc {stats.Accuracy:P0} | " +
-                                  $"groups kept {stats.KeptGroups}/{items.Length} | len {stats.MeanCompletionTokens:F0} | clip {stats.ClipFraction:F3} | eta {TimeSpan.FromSeconds(eta):mm\\:ss}");
+                                  $"groups kept {stats.KeptGroups}/{rollouts.Count / cfg.GroupSize} | len {stats.MeanCompletionTokens:F0} | clip {stats.ClipFraction:F3} | eta {TimeSpan.FromSeconds(eta):mm\\:ss}");
             }
             if (step % cfg.CheckpointEvery == 0 || step == cfg.Steps)
-                TrainingCheckpoint.Save(checkpointDir, model, optimizer, new CheckpointMeta { Stage = stage, Step = step, PolicyVersion = step, Tokens = tokens });
+                TrainingCheckpoint.Save(checkpointDir, model, optimizer, new CheckpointMeta { Stage = stage, Step = step, PolicyVersion = version, Tokens = tokens });
+            if (step < cfg.Steps) version = source.PolicyReady(model, step);
         }
         return new StageOutcome(step, tokens, double.NaN, clock.Elapsed.TotalSeconds, new Dictionary<string, double> { ["final_reward"] = lastReward });
     }
-
-    private static ulong SplitMix64Seed(ulong seed, ulong step) => ReMiT.Tasks.SplitMix64.Derive(seed ^ 0x5EED_0F_6A9Dul, step);
 }

@@ -35,8 +35,6 @@ public static class TokenTrainer
     public static StageOutcome Run(StageContext ctx, TokenStageSpec spec, DecoderModel model, Func<DataCursor?, ITokenBatcher> makeBatcher,
                                    ITokenWeighting weighting, GuideScorer? guide, string checkpointDir)
     {
-        if (weighting.Need != GuideNeed.None && guide is null)
-            throw new ArgumentException($"{spec.Stage}: the '{weighting.Name}' weighting needs a guide model, and none was given.");
         using var optimizer = new FlatAdamW(model.named_parameters(), spec.Optimizer);
         int step = 0;
         long tokens = 0;
@@ -51,6 +49,8 @@ public static class TokenTrainer
         }
 
         ITokenBatcher data = makeBatcher(cursor);
+        if (weighting.Need != GuideNeed.None && guide is null && data is not PrefetchingGuideBatcher)
+            throw new ArgumentException($"{spec.Stage}: the '{weighting.Name}' weighting needs a guide model, and none was given.");
         model.train();
         var clock = Stopwatch.StartNew();
         double lastLoss = double.NaN;
@@ -68,7 +68,7 @@ public static class TokenTrainer
             for (int micro = 0; micro < spec.Accumulation; micro++)
             {
                 using TokenBatch batch = data.Next();
-                GuideScores? scores = guide?.Score(batch.Inputs, batch.Targets, weighting.Need);
+                GuideScores? scores = batch.Guide ?? guide?.Score(batch.Inputs, batch.Targets, weighting.Need);
                 var logits = model.Forward(batch.Inputs);                                     // (B, T, V)
                 var result = weighting.Loss(logits, batch.Targets, batch.Mask, scores);
                 (result.Loss / spec.Accumulation).backward();

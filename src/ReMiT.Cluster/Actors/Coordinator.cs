@@ -1,0 +1,403 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Akka.Actor;
+using Akka.Event;
+using ReMiT.Cluster.Coordination;
+using ReMiT.Cluster.Messages;
+using ReMiT.Cluster.Metrics;
+using ReMiT.Training.Flywheel;
+using ReMiT.Training.Reporting;
+using ReMiT.Training.Stages;
+
+namespace ReMiT.Cluster.Actors;
+
+/// <summary>
+/// The run's state machine (a cluster singleton): walks the <see cref="FlywheelPlan"/>, tells the
+/// learner ranks which stage to run, cuts RL steps into rollout work, routes rollouts to verifiers
+/// and verified steps to learners, queues guide work for guide nodes, hands out evaluations, and
+/// writes results.json and the report at the end. Work is only ever given to a worker that asked
+/// for it; every lease is tracked, reissued when it times out or its holder leaves, and a result is
+/// used once (duplicates are counted and dropped). Nothing heavy runs here: the report is built on
+/// a background task and piped back.
+/// </summary>
+public sealed class Coordinator : ReceiveActor, IWithTimers
+{
+    private readonly RunContext _run;
+    private readonly RemitMetrics _metrics;
+    private readonly TaskCompletionSource<string?> _finished;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly TextWriter _console; // progress lines people read (warnings go to the Akka log)
+    private readonly IReadOnlyList<PlannedStage> _plan;
+    private readonly RlPrompts _prompts;
+    private readonly Dictionary<long, RolloutWork> _issued = [];
+    private readonly Dictionary<IActorRef, Member> _members = [];
+    private readonly Dictionary<string, LeaseBook<IActorRef>> _books;
+    private readonly Dictionary<string, Dictionary<IActorRef, int>> _credit;
+    private readonly Dictionary<long, IActorRef> _guideRequesters = [];
+    private readonly Dictionary<long, DateTimeOffset> _evalStarted = [];
+    private int _stageIndex = -1;
+    private PlannedStage? _stage;
+    private bool _started, _finishing;
+
+    // ---- the current RL stage ----
+    private readonly Dictionary<int, int> _policyVersions = [];              // step → weights version of the policy after `step` updates
+    private readonly Dictionary<int, SortedDictionary<int, RolloutRecord[]>> _verified = []; // step → first prompt → rollouts
+    private readonly Dictionary<int, List<IActorRef>> _stepWaiters = [];
+    private int _nextIssueStep;
+    private long _latestVersion;
+
+    private sealed record Member(string Role, int Rank, int Size, int Pid, string Host, string Address, int MetricsPort);
+    private sealed record Tick;
+    private sealed record ReportBuilt(string? Error);
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public Coordinator(RunContext run, RemitMetrics metrics, TaskCompletionSource<string?> finished, TextWriter console)
+    {
+        _console = console;
+        _run = run;
+        _metrics = metrics;
+        _finished = finished;
+        _plan = FlywheelPlan.Build(run.Config);
+        _prompts = new RlPrompts(run.Config.Rl, run.Seed);
+        var timeout = TimeSpan.FromSeconds(run.Config.Cluster.LeaseTimeoutS);
+        string[] kinds = [WorkKinds.Rollout, WorkKinds.Verify, WorkKinds.Guide, WorkKinds.Eval];
+        _books = kinds.ToDictionary(k => k, _ => new LeaseBook<IActorRef>(timeout));
+        _credit = kinds.ToDictionary(k => k, _ => new Dictionary<IActorRef, int>());
+
+        Receive<RegisterWorker>(OnRegister);
+        Receive<Terminated>(t => OnMemberLost(t.ActorRef));
+        Receive<RequestWork>(r => { if (_members.ContainsKey(Sender)) { AddCredit(r.Kind, Sender, r.Count); Dispatch(); } });
+        Receive<RolloutsDone>(OnRolloutsDone);
+        Receive<RolloutsVerified>(OnVerified);
+        Receive<GuideWork>(OnGuideWork);
+        Receive<GuideScored>(OnGuideScored);
+        Receive<EvalDone>(OnEvalDone);
+        Receive<WeightsPublished>(OnWeightsPublished);
+        Receive<RequestRlStep>(OnRequestRlStep);
+        Receive<StageCompleted>(c => { if (c.Stage == _stage?.Name) NextStage(); });
+        Receive<StageFailed>(f => Finish($"{f.Stage} failed on {Describe(Sender)}: {f.Error}"));
+        Receive<Tick>(_ => OnTick());
+        Receive<ReportBuilt>(r => Stop(r.Error));
+    }
+
+    protected override void PreStart() => Timers.StartPeriodicTimer("tick", new Tick(), TimeSpan.FromSeconds(1));
+
+    // ------------------------------------------------------------------ members
+
+    private void OnRegister(RegisterWorker r)
+    {
+        if (!_members.ContainsKey(Sender)) Context.Watch(Sender);
+        _members[Sender] = new Member(r.Role, r.Rank, r.Size, r.Pid, r.Host, Sender.Path.Address.ToString(), r.MetricsPort);
+        _console.WriteLine($"{Sender.Path} joined: {r.Role} rank {r.Rank}/{r.Size}, pid {r.Pid} on {r.Host}");
+        Sender.Tell(new WorkerRegistered(_run.RunDirectory, (int)_latestVersion));
+        UpdateMemberGauges();
+        if (!_started && LearnersReady())
+        {
+            _started = true;
+            _console.WriteLine($"all {Learners().Count} learner rank(s) joined; starting the flywheel");
+            NextStage();
+        }
+        else if (_started && r.Role == "learner" && _stage is { Kind: not PlannedKind.Eval } s)
+            Sender.Tell(ToRunStage(s)); // a restarted learner picks the stage up (it resumes from its checkpoint)
+    }
+
+    private void OnMemberLost(IActorRef who)
+    {
+        if (!_members.Remove(who, out var member)) return;
+        _log.Warning("{0} ({1} rank {2}) left the cluster", who.Path, member.Role, member.Rank);
+        foreach (var (kind, book) in _books)
+        {
+            _credit[kind].Remove(who);
+            int n = book.HolderLost(who);
+            if (n > 0) _metrics.LeasesReissued.WithLabels("member_lost").Inc(n);
+        }
+        UpdateMemberGauges();
+        if (member.Role == "learner" && _started && !_finishing)
+            Finish($"learner rank {member.Rank} ({who.Path.Address}) left the cluster; the run stops here and continues with --resume from the last checkpoint");
+        Dispatch();
+    }
+
+    private List<(IActorRef Ref, Member M)> Learners() =>
+        _members.Where(m => m.Value.Role == "learner").Select(m => (m.Key, m.Value)).OrderBy(m => m.Value.Rank).ToList();
+
+    private bool LearnersReady()
+    {
+        var learners = Learners();
+        if (learners.Count == 0) return false;
+        int size = learners[0].M.Size;
+        return learners.Count == size && learners.Select(l => l.M.Rank).Order().SequenceEqual(Enumerable.Range(0, size));
+    }
+
+    private void UpdateMemberGauges()
+    {
+        foreach (string role in new[] { "coordinator", "rollout", "verifier", "guide", "learner" })
+            _metrics.Members.WithLabels(role).Set(_members.Values.Count(m => m.Role == role) + (role == "coordinator" ? 1 : 0));
+    }
+
+    private string Describe(IActorRef who) => _members.TryGetValue(who, out var m) ? $"{m.Role} rank {m.Rank} ({who.Path.Address})" : who.Path.ToString();
+
+    // ------------------------------------------------------------------ stages
+
+    private void NextStage()
+    {
+        if (_finishing) return;
+        if (_stage is { Kind: PlannedKind.Rl })
+        {
+            // Every rollout of a finished RL stage must have been used; anything still queued was lost.
+            long lost = _books[WorkKinds.Rollout].Pending + _books[WorkKinds.Rollout].Leased + _books[WorkKinds.Verify].Pending + _books[WorkKinds.Verify].Leased;
+            if (lost > 0) { _metrics.ExperiencesLost.Inc(lost); _log.Warning("{0}: {1} rollout work item(s) never reached the learner", _stage.Name, lost); }
+            _books[WorkKinds.Rollout].Clear();
+            _books[WorkKinds.Verify].Clear();
+        }
+        _stage = null;
+        while (++_stageIndex < _plan.Count && StageRunner.IsDone(_run.RunDirectory, _plan[_stageIndex].Name))
+            _console.WriteLine($"{_plan[_stageIndex].Name}: done, skipped");
+        if (_stageIndex >= _plan.Count) { Finish(null); return; }
+
+        var stage = _stage = _plan[_stageIndex];
+        _console.WriteLine($"stage {_stageIndex + 1}/{_plan.Count}: {stage.Name}");
+        if (stage.Kind == PlannedKind.Eval)
+        {
+            // Every remaining evaluation at once: rollout nodes take them in parallel.
+            for (int i = _stageIndex; i < _plan.Count; i++)
+                if (!StageRunner.IsDone(_run.RunDirectory, _plan[i].Name))
+                {
+                    long id = WorkId(_plan[i].Name, 0, 0);
+                    _books[WorkKinds.Eval].Add(id, new EvalWork(id, _plan[i].To));
+                    _evalStarted[id] = DateTimeOffset.UtcNow;
+                }
+            Dispatch();
+            return;
+        }
+        if (stage.Kind == PlannedKind.Rl)
+        {
+            _policyVersions.Clear();
+            _verified.Clear();
+            _stepWaiters.Clear();
+            _nextIssueStep = int.MaxValue; // set by the first published policy (the learner may resume mid-stage)
+        }
+        foreach (var (learner, _) in Learners()) learner.Tell(ToRunStage(stage));
+    }
+
+    private static RunStage ToRunStage(PlannedStage s) => new(s.Name, s.Kind.ToString(), s.From, s.To, s.Weighting, s.Guide);
+
+    // ------------------------------------------------------------------ RL
+
+    private void OnWeightsPublished(WeightsPublished w)
+    {
+        _latestVersion = Math.Max(_latestVersion, w.Version);
+        _metrics.PolicyVersion.Set(_latestVersion);
+        foreach (var (member, m) in _members)
+            if (m.Role is "rollout") member.Tell(w);
+        if (_stage is not { Kind: PlannedKind.Rl } stage || w.Stage != stage.Name) return;
+        _policyVersions[w.Step] = w.Version;
+        _nextIssueStep = Math.Min(_nextIssueStep, w.Step);
+        IssueRollouts();
+    }
+
+    // Step s is generated by the policy after max(0, s − k) updates, k = max_staleness: rollouts run up to k
+    // steps ahead of the learner, and which policy made which rollout does not depend on timing (so a
+    // cluster run is reproducible and resumes exactly).
+    private void IssueRollouts()
+    {
+        var rl = _run.Config.Rl;
+        string stage = _stage!.Name;
+        while (_nextIssueStep < rl.Steps && _policyVersions.TryGetValue(Math.Max(0, _nextIssueStep - rl.MaxStaleness), out int version))
+        {
+            int step = _nextIssueStep++;
+            for (int first = 0; first < rl.PromptsPerStep; first += _run.Config.Cluster.PromptsPerWork)
+            {
+                long id = WorkId(stage, step, first);
+                var work = new RolloutWork(id, stage, step, first, _run.Config.Cluster.PromptsPerWork, version, _prompts.RolloutSeed(step, first));
+                _issued[id] = work;
+                _books[WorkKinds.Rollout].Add(id, work);
+            }
+            _verified[step] = [];
+        }
+        Dispatch();
+    }
+
+    private void OnRolloutsDone(RolloutsDone done)
+    {
+        if (!Accept(WorkKinds.Rollout, done.WorkId, done.Stage)) return;
+        var rl = _run.Config.Rl;
+        int required = _policyVersions.GetValueOrDefault(Math.Max(0, done.Step - rl.MaxStaleness), -1);
+        if (done.Rollouts.Any(r => r.PolicyVersion != required) && _issued.Remove(done.WorkId, out var original))
+        {
+            // Made with another policy than the schedule asks for (beyond the staleness bound, or a node that
+            // missed an announcement): rejected and generated again under a fresh id.
+            _metrics.ExperiencesStale.Inc(done.Rollouts.Length);
+            long again = Random.Shared.NextInt64(1, long.MaxValue);
+            _issued[again] = original with { WorkId = again, WeightsVersion = required };
+            _books[WorkKinds.Rollout].Add(again, _issued[again]);
+            _log.Warning("{0} step {1}: rollouts made with an unexpected policy version were rejected and reissued", done.Stage, done.Step);
+        }
+        else
+        {
+            foreach (var r in done.Rollouts) _metrics.Staleness.Observe(_latestVersion - r.PolicyVersion);
+            _books[WorkKinds.Verify].Add(done.WorkId, new VerifyWork(done.WorkId, done.Stage, done.Step, done.Rollouts));
+        }
+        Dispatch();
+    }
+
+    private void OnVerified(RolloutsVerified v)
+    {
+        if (!Accept(WorkKinds.Verify, v.WorkId, v.Stage) || !_verified.TryGetValue(v.Step, out var units)) return;
+        units[v.Rollouts.Min(r => r.Prompt)] = v.Rollouts;
+        TrySendStep(v.Step);
+        Dispatch();
+    }
+
+    private void OnRequestRlStep(RequestRlStep r)
+    {
+        if (_stage?.Name != r.Stage) return;
+        if (!_stepWaiters.TryGetValue(r.Step, out var waiters)) _stepWaiters[r.Step] = waiters = [];
+        if (!waiters.Contains(Sender)) waiters.Add(Sender);
+        TrySendStep(r.Step);
+    }
+
+    private void TrySendStep(int step)
+    {
+        var rl = _run.Config.Rl;
+        if (!_verified.TryGetValue(step, out var units) || units.Values.Sum(u => u.Length) < rl.PromptsPerStep * rl.GroupSize) return;
+        if (!_stepWaiters.Remove(step, out var waiters)) return;
+        var batch = new RlStepBatch(_stage!.Name, step, units.Values.SelectMany(u => u).OrderBy(r => r.Prompt).ToArray());
+        foreach (var learner in waiters) learner.Tell(batch);
+        if (waiters.Count == Learners().Count) _verified.Remove(step); // every rank has it
+        else _stepWaiters[step] = []; // other ranks will ask
+    }
+
+    // ------------------------------------------------------------------ guide
+
+    private void OnGuideWork(GuideWork work)
+    {
+        _guideRequesters[work.WorkId] = Sender;
+        _books[WorkKinds.Guide].Add(work.WorkId, work);
+        Dispatch();
+    }
+
+    private void OnGuideScored(GuideScored scored)
+    {
+        var outcome = _books[WorkKinds.Guide].Complete(scored.WorkId);
+        if (outcome == LeaseBook<IActorRef>.Outcome.Duplicate) { _metrics.ExperiencesDuplicated.Inc(); return; }
+        if (outcome == LeaseBook<IActorRef>.Outcome.Unknown) return;
+        if (_guideRequesters.Remove(scored.WorkId, out var learner)) learner.Tell(scored);
+        Dispatch();
+    }
+
+    // ------------------------------------------------------------------ evaluation
+
+    private void OnEvalDone(EvalDone done)
+    {
+        if (!Accept(WorkKinds.Eval, done.WorkId, null)) return;
+        IReadOnlyList<ResultRow> rows;
+        try { rows = ResultsFile.RowsFromJson(done.RowsJson); }
+        catch (JsonException e) { Finish($"evaluation of {done.Model} sent unreadable rows: {e.Message}"); return; }
+        StageRunner.RecordEvaluation(_run.RunDirectory, done.Model, rows, _evalStarted.GetValueOrDefault(done.WorkId, DateTimeOffset.UtcNow));
+        _metrics.ObservePassAtK(rows);
+        if (_books[WorkKinds.Eval].Pending == 0 && _books[WorkKinds.Eval].Leased == 0) Finish(null);
+        else Dispatch();
+    }
+
+    // ------------------------------------------------------------------ work pulling
+
+    // Whether a result is the first for its lease; duplicates are counted and dropped.
+    private bool Accept(string kind, long workId, string? stage)
+    {
+        var outcome = _books[kind].Complete(workId);
+        if (outcome == LeaseBook<IActorRef>.Outcome.Duplicate) { _metrics.ExperiencesDuplicated.Inc(); _console.WriteLine($"dropped a duplicate {kind} result for work {workId}"); }
+        return outcome == LeaseBook<IActorRef>.Outcome.Accepted && (stage is null || stage == _stage?.Name);
+    }
+
+    private void AddCredit(string kind, IActorRef worker, int count)
+    {
+        if (!_credit.TryGetValue(kind, out var credit)) { _log.Warning("{0} asked for unknown work kind '{1}'", worker.Path, kind); return; }
+        credit[worker] = Math.Max(0, count);
+    }
+
+    // Gives pending work to workers with room for it; rollout nodes also run evaluations.
+    private void Dispatch()
+    {
+        Give(WorkKinds.Rollout, WorkKinds.Rollout);
+        Give(WorkKinds.Rollout, WorkKinds.Eval);
+        Give(WorkKinds.Verify, WorkKinds.Verify);
+        Give(WorkKinds.Guide, WorkKinds.Guide);
+        foreach (var (kind, book) in _books) _metrics.QueueDepth.WithLabels(kind).Set(book.Pending);
+    }
+
+    private void Give(string creditKind, string bookKind)
+    {
+        var book = _books[bookKind];
+        foreach (var (worker, room) in _credit[creditKind].ToList())
+        {
+            if (book.Pending == 0) return;
+            if (room <= 0) continue;
+            var work = book.Take(worker, room);
+            _credit[creditKind][worker] = room - work.Count;
+            foreach (var w in work) worker.Tell(w);
+        }
+    }
+
+    private void OnTick()
+    {
+        foreach (var (kind, book) in _books)
+        {
+            int n = book.ExpireDue();
+            if (n > 0) { _metrics.LeasesReissued.WithLabels("timeout").Inc(n); _log.Warning("{0} {1} lease(s) timed out and were reissued", n, kind); }
+        }
+        Dispatch();
+    }
+
+    // Work ids are stable functions of what the work is, so a reissued lease keeps its id.
+    private static long WorkId(string stage, int step, int first) =>
+        (long)(ReMiT.Tasks.SplitMix64.Derive((ulong)StableHash(stage), ((ulong)step << 20) | (uint)first) >> 1);
+
+    private static long StableHash(string s)
+    {
+        ulong h = 1469598103934665603;
+        foreach (char c in s) h = (h ^ c) * 1099511628211;
+        return (long)h;
+    }
+
+    // ------------------------------------------------------------------ the end
+
+    private void Finish(string? error)
+    {
+        if (_finishing) return;
+        _finishing = true;
+        foreach (var book in _books.Values) book.Clear();
+        if (error is not null) { _log.Error("run stopped: {0}", error); Stop(error); return; }
+        _console.WriteLine($"every stage done; writing the report");
+        var members = _members.Select(m => (m.Value.Role, m.Value.Address, m.Value.Pid)).ToList();
+        var endpoints = _members.Values.Where(m => m.MetricsPort > 0).Select(m => (m.Host, m.MetricsPort)).Distinct().ToList();
+        Task.Run(async () =>
+        {
+            var seen = await MetricsScrape.FamilyNamesAsync(endpoints, _metrics);
+            WriteClusterSection(members, seen);
+            RunReport.Build(_run.RunDirectory);
+            return new ReportBuilt(null);
+        }).PipeTo(Self, failure: e => new ReportBuilt($"writing the report failed: {e.Message}"));
+    }
+
+    private void WriteClusterSection(List<(string Role, string Address, int Pid)> members, IReadOnlyList<string> metricsSeen)
+    {
+        string path = ResultsFile.PathFor(_run.RunDirectory);
+        var file = File.Exists(path) ? ResultsFile.Read(path) : ResultsFile.Empty;
+        var section = new JsonObject
+        {
+            ["members"] = new JsonArray(members.Select(m => (JsonNode)new JsonObject { ["role"] = m.Role, ["address"] = m.Address, ["pid"] = m.Pid }).ToArray()),
+            ["learner_ranks"] = members.Count(m => m.Role == "learner"),
+            ["metrics_seen"] = new JsonArray(metricsSeen.Select(n => (JsonNode)n).ToArray()),
+            ["experiences_lost"] = _metrics.ExperiencesLost.Value,
+            ["experiences_duplicated"] = _metrics.ExperiencesDuplicated.Value,
+        };
+        (file with { Cluster = section }).Write(path);
+    }
+
+    private void Stop(string? error)
+    {
+        foreach (var member in _members.Keys) member.Tell(new RunFinished(error));
+        _finished.TrySetResult(error);
+    }
+}

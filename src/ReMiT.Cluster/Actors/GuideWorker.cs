@@ -1,0 +1,53 @@
+using Akka.Actor;
+using ReMiT.Cluster.Hosting;
+using ReMiT.Cluster.Messages;
+using ReMiT.Model.Checkpoints;
+using ReMiT.Training.Losses;
+using ReMiT.Training.Stages;
+using static TorchSharp.torch;
+
+namespace ReMiT.Cluster.Actors;
+
+/// <summary>
+/// Guide role: holds the frozen RL-tuned guide of the current mid-training and scores the token
+/// batches learners submit ahead of their steps, answering with the target tokens' log-probs.
+/// Takes as many leases as the learners prefetch, one computed at a time.
+/// </summary>
+public sealed class GuideWorker : RoleWorker
+{
+    private GuideScorer? _guide;
+    private string? _guideName;
+
+    public GuideWorker(IActorRef coordinator, NodeServices node) : base("guide", coordinator, node)
+    {
+        Receive<GuideWork>(w => RunOffActor(() => Score(w), $"guide scores for {w.Stage}"));
+        Receive<Computed>(c =>
+        {
+            if (c.Error is not null) Log.Error("{0}", c.Error);
+            if (c.Reply is not null) Coordinator.Tell(c.Reply);
+            Coordinator.Tell(new RequestWork(WorkKinds.Guide, 1));
+        });
+    }
+
+    protected override void OnRegistered(WorkerRegistered registered) => Coordinator.Tell(new RequestWork(WorkKinds.Guide, 1));
+
+    protected override void PostStop() => _guide?.Dispose();
+
+    private GuideScored Score(GuideWork w)
+    {
+        if (w.Inputs.Length != w.Rows * w.Cols || w.Targets.Length != w.Rows * w.Cols)
+            throw new InvalidDataException($"guide work {w.WorkId}: {w.Inputs.Length} inputs and {w.Targets.Length} targets for a {w.Rows}×{w.Cols} batch.");
+        if (_guideName != w.GuideModel)
+        {
+            _guide?.Dispose();
+            _guide = null;
+            _guide = new GuideScorer(HfCheckpoint.Load(Node.Run.PathOf("models", w.GuideModel), Node.Device));
+            _guideName = w.GuideModel;
+        }
+        using var scope = NewDisposeScope();
+        var inputs = tensor(w.Inputs, [w.Rows, w.Cols], device: Node.Device).to(ScalarType.Int64);
+        var targets = tensor(w.Targets, [w.Rows, w.Cols], device: Node.Device).to(ScalarType.Int64);
+        var scores = _guide!.Score(inputs, targets, GuideNeed.TokenLogProbs)!;
+        return new GuideScored(w.WorkId, scores.TokenLogProbs.cpu().data<float>().ToArray());
+    }
+}

@@ -1,0 +1,130 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Akka.Actor;
+using ReMiT.Cluster.Hosting;
+using ReMiT.Cluster.Messages;
+using ReMiT.Cluster.Weights;
+using ReMiT.Model;
+using ReMiT.Training.Flywheel;
+using ReMiT.Training.Stages;
+
+namespace ReMiT.Cluster.Actors;
+
+/// <summary>
+/// Learner role, one actor per rank: runs the stage the coordinator names on a dedicated thread
+/// (pre-training, mid-training, RL) and bridges that thread to the cluster. Mid-training batches go
+/// to the guide nodes ahead of time (bounded prefetch) and come back with guide scores; RL steps are
+/// pulled from the coordinator in order; after every RL update rank 0 publishes the policy to shared
+/// storage and announces its version. Ranks stay in lockstep through the MPI collective.
+/// </summary>
+public sealed class LearnerWorker : RoleWorker
+{
+    private readonly ConcurrentDictionary<long, TaskCompletionSource<float[]>> _guideScores = new();
+    private readonly ConcurrentDictionary<int, TaskCompletionSource<RlStepBatch>> _steps = new();
+    private readonly IActorRef _self;
+    private string? _running;
+
+    private sealed record StageEnded(string Stage, string? Error, bool Cancelled);
+
+    public LearnerWorker(IActorRef coordinator, NodeServices node)
+        : base("learner", coordinator, node, node.Collective.Rank, node.Collective.Size)
+    {
+        _self = Self;
+        Receive<RunStage>(OnRunStage);
+        Receive<GuideScored>(s => { if (_guideScores.TryRemove(s.WorkId, out var tcs)) tcs.TrySetResult(s.TargetLogProbs); });
+        Receive<RlStepBatch>(b => { if (_steps.TryGetValue(b.Step, out var tcs)) tcs.TrySetResult(b); });
+        Receive<StageEnded>(e =>
+        {
+            _running = null;
+            if (e.Error is null) { if (Node.Collective.Rank == 0) Coordinator.Tell(new StageCompleted(e.Stage)); }
+            else Coordinator.Tell(new StageFailed(e.Stage, e.Cancelled ? "cancelled" : e.Error));
+        });
+    }
+
+    protected override void OnRegistered(WorkerRegistered registered) { }
+
+    private void OnRunStage(RunStage command)
+    {
+        if (_running == command.Stage) return; // the coordinator re-sent it after we re-registered
+        if (_running is not null) { Log.Warning("asked to run {0} while {1} runs; ignored", command.Stage, _running); return; }
+        _running = command.Stage;
+        _steps.Clear();
+        var stage = new PlannedStage(command.Stage, Enum.Parse<PlannedKind>(command.Kind), command.From, command.To, command.Weighting, command.Guide);
+        Node.StartWork($"learner {stage.Name}", () => _self.Tell(RunStageBody(stage)));
+    }
+
+    // The learner thread: the stage's whole loop, blocking only this thread.
+    private StageEnded RunStageBody(PlannedStage stage)
+    {
+        try
+        {
+            var runner = new StageRunner(Node.Run, Node.StageContext(), Node.Collective);
+            switch (stage.Kind)
+            {
+                case PlannedKind.Pretrain: runner.Pretrain(stage); break;
+                case PlannedKind.MidTrain: runner.MidTrain(stage, (rows, cols, inputs, targets) => SubmitGuideWork(stage, rows, cols, inputs, targets), Node.Run.Config.Cluster.GuidePrefetch); break;
+                case PlannedKind.Rl: runner.Rl(stage, new ClusterStepSource(this, stage.Name)); break;
+                default: throw new InvalidOperationException($"learners do not run {stage.Kind} stages.");
+            }
+            if (stage.Kind == PlannedKind.Rl && Node.Collective.Rank == 0) WeightsStore.PruneStage(Node.RunDirectory, stage.Name, keepFromStep: int.MaxValue);
+            return new StageEnded(stage.Name, null, false);
+        }
+        catch (OperationCanceledException) when (Node.Cancellation.IsCancellationRequested)
+        {
+            return new StageEnded(stage.Name, "cancelled", true);
+        }
+        catch (Exception e)
+        {
+            Node.Log.WriteLine($"{stage.Name}: failed: {e}");
+            return new StageEnded(stage.Name, e.Message, false);
+        }
+    }
+
+    private Task<float[]> SubmitGuideWork(PlannedStage stage, int rows, int cols, int[] inputs, int[] targets)
+    {
+        long id = Random.Shared.NextInt64(1, long.MaxValue);
+        var tcs = new TaskCompletionSource<float[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _guideScores[id] = tcs;
+        Coordinator.Tell(new GuideWork(id, stage.Name, stage.Guide!, rows, cols, inputs, targets), _self);
+        return tcs.Task;
+    }
+
+    /// <summary>RL steps from the cluster: publish the policy, then pull each step's verified rollouts.</summary>
+    private sealed class ClusterStepSource(LearnerWorker owner, string stage) : IRlStepSource
+    {
+        private int _rlCheckpointEvery => owner.Node.Run.Config.Rl.CheckpointEvery;
+
+        public long PolicyReady(DecoderModel policy, int step)
+        {
+            var node = owner.Node;
+            int version = 0;
+            if (node.Collective.Rank == 0)
+            {
+                var clock = Stopwatch.StartNew();
+                var v = WeightsStore.Publish(policy, node.RunDirectory, stage, step);
+                version = v.Number;
+                node.Metrics.WeightsPublishSeconds.Observe(clock.Elapsed.TotalSeconds);
+                node.Metrics.PolicyVersion.Set(version);
+                // Steps a resume from the last checkpoint may still need to regenerate are kept.
+                int k = node.Run.Config.Rl.MaxStaleness;
+                WeightsStore.PruneStage(node.RunDirectory, stage, keepFromStep: step - k - _rlCheckpointEvery);
+                foreach (var earlier in WeightsStore.Published(node.RunDirectory, stage).Where(p => p.Step >= step - k && p.Step < step))
+                    owner.Coordinator.Tell(new WeightsPublished(earlier.Version.Number, stage, earlier.Step), owner._self); // after a resume
+                owner.Coordinator.Tell(new WeightsPublished(version, stage, step), owner._self);
+            }
+            return node.Collective.BroadcastInt(version, root: 0);
+        }
+
+        public IReadOnlyList<Rollout> Fetch(int step, CancellationToken cancellation)
+        {
+            var tcs = owner._steps.GetOrAdd(step, _ => new TaskCompletionSource<RlStepBatch>(TaskCreationOptions.RunContinuationsAsynchronously));
+            owner.Coordinator.Tell(new RequestRlStep(stage, step), owner._self);
+            var batch = tcs.Task.WaitAsync(cancellation).GetAwaiter().GetResult();
+            owner._steps.TryRemove(step, out _);
+            return batch.Rollouts.Select(r => new Rollout(r.Prompt, r.PromptIds, r.CompletionIds, r.BehaviourLogProbs, r.PolicyVersion, r.Stopped)
+            {
+                Reward = r.Reward, Correct = r.Correct,
+            }).ToList();
+        }
+    }
+}

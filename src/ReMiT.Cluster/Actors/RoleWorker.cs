@@ -1,0 +1,66 @@
+using Akka.Actor;
+using Akka.Event;
+using ReMiT.Cluster.Hosting;
+using ReMiT.Cluster.Messages;
+
+namespace ReMiT.Cluster.Actors;
+
+/// <summary>
+/// What every worker role shares: introduce itself to the coordinator (again every few seconds until
+/// answered, since the singleton may not be up yet), pull work in the amount it can hold, run each
+/// item's computation off the actor's thread and pipe the result back (so Receive never blocks),
+/// and stop when the run finishes.
+/// </summary>
+public abstract class RoleWorker : ReceiveActor, IWithTimers
+{
+    protected readonly IActorRef Coordinator;
+    protected readonly NodeServices Node;
+    protected readonly ILoggingAdapter Log = Context.GetLogger();
+    private readonly string _role;
+    private readonly int _rank, _size;
+    private bool _registered;
+
+    private sealed record RegisterTick;
+
+    /// <summary>A computation finished: send <see cref="Reply"/> (if any) to the coordinator, then ask for more.</summary>
+    protected sealed record Computed(IRemitMessage? Reply, string? Error);
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    protected RoleWorker(string role, IActorRef coordinator, NodeServices node, int rank = 0, int size = 1)
+    {
+        _role = role;
+        _rank = rank;
+        _size = size;
+        Coordinator = coordinator;
+        Node = node;
+        Receive<RegisterTick>(_ => { if (!_registered) Register(); });
+        Receive<WorkerRegistered>(r =>
+        {
+            bool first = !_registered;
+            _registered = true;
+            Timers.Cancel("register");
+            if (first) OnRegistered(r);
+        });
+        Receive<RunFinished>(f => Node.Finished.TrySetResult(f.Error));
+    }
+
+    protected override void PreStart()
+    {
+        Register();
+        Timers.StartPeriodicTimer("register", new RegisterTick(), TimeSpan.FromSeconds(3));
+    }
+
+    private void Register() => Coordinator.Tell(new RegisterWorker(_role, _rank, _size, Environment.ProcessId, Environment.MachineName, Node.MetricsPort));
+
+    /// <summary>The coordinator knows this worker: start pulling work.</summary>
+    protected abstract void OnRegistered(WorkerRegistered registered);
+
+    /// <summary>Runs <paramref name="compute"/> on a pool thread; its reply (or error) comes back as <see cref="Computed"/>.</summary>
+    protected void RunOffActor(Func<IRemitMessage?> compute, string what) =>
+        Task.Run(() => new Computed(compute(), null)).PipeTo(Self, failure: e =>
+        {
+            var inner = e is AggregateException a ? a.InnerException ?? e : e;
+            return new Computed(null, $"{what}: {inner.Message}");
+        });
+}

@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using Akka.Actor;
+using ReMiT.Cluster.Hosting;
+using ReMiT.Cluster.Messages;
+using ReMiT.Cluster.Weights;
+using ReMiT.Model;
+using ReMiT.Training.Data;
+using ReMiT.Training.Flywheel;
+using ReMiT.Training.Reporting;
+using ReMiT.Training.Stages;
+
+namespace ReMiT.Cluster.Actors;
+
+/// <summary>
+/// Rollout role: takes one lease at a time — G completions for a few prompts of an RL step with the
+/// exact policy version the lease names (loaded from shared storage after its SHA-256 manifest
+/// checks out), or the evaluation of a trained model — and sends the result to the coordinator.
+/// </summary>
+public sealed class RolloutWorker : RoleWorker
+{
+    private DecoderModel? _policy;
+    private int _policyVersion = -1;
+    private (int Step, EvalItem[] Items)? _stepPrompts;
+
+    public RolloutWorker(IActorRef coordinator, NodeServices node) : base("rollout", coordinator, node)
+    {
+        Receive<RolloutWork>(w => RunOffActor(() => Generate(w), $"rollouts for {w.Stage} step {w.Step}"));
+        Receive<EvalWork>(w => RunOffActor(() => Evaluate(w), $"evaluation of {w.Model}"));
+        Receive<WeightsPublished>(_ => { }); // loaded when a lease asks for it
+        Receive<Computed>(c =>
+        {
+            if (c.Error is not null) Log.Error("{0}", c.Error); // the lease times out and goes to another node
+            if (c.Reply is not null) Coordinator.Tell(c.Reply);
+            Coordinator.Tell(new RequestWork(WorkKinds.Rollout, 1));
+        });
+    }
+
+    protected override void OnRegistered(WorkerRegistered registered) => Coordinator.Tell(new RequestWork(WorkKinds.Rollout, 1));
+
+    protected override void PostStop() => _policy?.Dispose();
+
+    private RolloutsDone Generate(RolloutWork w)
+    {
+        var run = Node.Run;
+        var rl = run.Config.Rl;
+        if (_policyVersion != w.WeightsVersion)
+        {
+            var clock = Stopwatch.StartNew();
+            _policy?.Dispose();
+            _policy = null;
+            _policy = WeightsStore.Load(new WeightsVersion(w.WeightsVersion), run.RunDirectory, Node.Device);
+            _policyVersion = w.WeightsVersion;
+            Node.Metrics.WeightsLoadSeconds.Observe(clock.Elapsed.TotalSeconds);
+            Node.Metrics.PolicyVersion.Set(w.WeightsVersion);
+        }
+        if (_stepPrompts?.Step != w.Step) _stepPrompts = (w.Step, new RlPrompts(rl, run.Seed).ForStep(w.Step));
+        var items = _stepPrompts.Value.Items.Skip(w.FirstPrompt).Take(w.PromptCount).ToArray();
+        var generator = new RolloutGenerator(run.Tokenizer, rl.MaxNewTokens, rl.Temperature, rl.GroupSize);
+        var rollouts = generator.Generate(_policy!, items, w.WeightsVersion, w.Seed);
+        Node.Metrics.RolloutTokens.WithLabels(w.Stage).Inc(rollouts.Sum(r => r.CompletionIds.Length));
+        return new RolloutsDone(w.WorkId, w.Stage, w.Step, rollouts.Select(r => new RolloutRecord(
+            w.FirstPrompt + r.Group, r.PromptIds, r.CompletionIds, r.BehaviourLogProbs, w.WeightsVersion, r.Stopped, 0, false)).ToArray());
+    }
+
+    private EvalDone Evaluate(EvalWork w)
+    {
+        var rows = new StageRunner(Node.Run, Node.StageContext()).Evaluate(w.Model);
+        return new EvalDone(w.WorkId, w.Model, ResultsFile.RowsToJson(rows));
+    }
+}

@@ -1,0 +1,54 @@
+using Akka.Actor;
+using ReMiT.Cluster.Hosting;
+using ReMiT.Cluster.Messages;
+using ReMiT.Training.Data;
+using ReMiT.Training.Stages;
+
+namespace ReMiT.Cluster.Actors;
+
+/// <summary>
+/// Verifier role (CPU only, no model): scores rollouts with their task's verifier — the Interplay
+/// outcome + process reward for GSM, the configured scheme for K&amp;K — rebuilding the step's
+/// prompts from the config rather than receiving them.
+/// </summary>
+public sealed class VerifierWorker : RoleWorker
+{
+    private const int Credit = 4;
+    private readonly Dictionary<int, EvalItem[]> _prompts = [];
+
+    public VerifierWorker(IActorRef coordinator, NodeServices node) : base("verifier", coordinator, node)
+    {
+        Receive<VerifyWork>(w =>
+        {
+            // Prompts are cached on the actor's thread; scoring runs off it.
+            if (!_prompts.TryGetValue(w.Step, out var items))
+            {
+                if (_prompts.Count > 8) _prompts.Clear();
+                _prompts[w.Step] = items = new RlPrompts(Node.Run.Config.Rl, Node.Run.Seed).ForStep(w.Step);
+            }
+            RunOffActor(() => Verify(w, items), $"verifying {w.Stage} step {w.Step}");
+        });
+        Receive<Computed>(c =>
+        {
+            if (c.Error is not null) Log.Error("{0}", c.Error);
+            if (c.Reply is not null) Coordinator.Tell(c.Reply);
+            Coordinator.Tell(new RequestWork(WorkKinds.Verify, 1));
+        });
+    }
+
+    protected override void OnRegistered(WorkerRegistered registered) => Coordinator.Tell(new RequestWork(WorkKinds.Verify, Credit));
+
+    private RolloutsVerified Verify(VerifyWork w, EvalItem[] items)
+    {
+        var rl = Node.Run.Config.Rl;
+        var generator = new RolloutGenerator(Node.Run.Tokenizer, rl.MaxNewTokens, rl.Temperature, rl.GroupSize);
+        var scored = w.Rollouts.Select(r =>
+        {
+            if (r.Prompt < 0 || r.Prompt >= items.Length)
+                throw new InvalidDataException($"rollout names prompt {r.Prompt}; step {w.Step} has {items.Length}.");
+            var verdict = items[r.Prompt].Verify(generator.Text(new Rollout(r.Prompt, r.PromptIds, r.CompletionIds, r.BehaviourLogProbs, r.PolicyVersion, r.Stopped)));
+            return r with { Reward = verdict.Reward, Correct = verdict.Correct };
+        }).ToArray();
+        return new RolloutsVerified(w.WorkId, w.Stage, w.Step, scored);
+    }
+}

@@ -1,0 +1,106 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Tools.Singleton;
+using Akka.Configuration;
+using ReMiT.Cluster.Actors;
+using ReMiT.Cluster.Messages.Serialization;
+using ReMiT.Cluster.Metrics;
+using ReMiT.Training.Flywheel;
+
+namespace ReMiT.Cluster.Hosting;
+
+/// <summary>
+/// One cluster member: an ActorSystem named "remit" with the cluster provider, our serializer, an
+/// explicit split-brain resolver (keep-majority) and one actor per role this process takes — the
+/// coordinator as a cluster singleton, the workers talking to it through a singleton proxy. The
+/// embedded default (<c>remit flywheel</c>) is this with every role in one process.
+/// </summary>
+public static class ClusterNode
+{
+    /// <summary>
+    /// Runs the node until the run finishes (or fails, or <paramref name="cancellation"/> fires). The
+    /// coordinator role needs <paramref name="run"/> prepared (config.json and tokenizer written).
+    /// Returns the error that stopped the run, or null.
+    /// </summary>
+    public static async Task<string?> RunAsync(NodeOptions options, NodeServices node, RunContext? run, Config? extraAkka, CancellationToken cancellation)
+    {
+        var problems = options.Validate();
+        if (problems.Count > 0) throw new ArgumentException("node options: " + string.Join(" ", problems));
+        var config = AkkaConfig(options, extraAkka);
+        using var metricsEndpoint = options.MetricsPort > 0 ? new MetricsEndpoint(node.Metrics, options.MetricsPort) : null;
+        var system = ActorSystem.Create(NodeOptions.ActorSystemName, config);
+        try
+        {
+            var cluster = Akka.Cluster.Cluster.Get(system);
+            if (options.SeedNodes.Count == 0) cluster.Join(cluster.SelfAddress); // founding node (and the embedded default)
+            else cluster.JoinSeedNodes(options.SeedNodes.Select(Address.Parse));
+            RemitSerializer.DroppedMessage = reason => node.Metrics.MessagesDropped.WithLabels(reason).Inc();
+
+            if (options.Roles.Contains("coordinator"))
+            {
+                if (run is null) throw new ArgumentException("the coordinator role needs a prepared run.");
+                system.ActorOf(ClusterSingletonManager.Props(
+                    Props.Create(() => new Coordinator(run, node.Metrics, node.Finished, node.Log)),
+                    PoisonPill.Instance,
+                    ClusterSingletonManagerSettings.Create(system).WithRole("coordinator").WithSingletonName("coordinator")), "coordinator");
+            }
+            var proxy = system.ActorOf(ClusterSingletonProxy.Props("/user/coordinator",
+                ClusterSingletonProxySettings.Create(system).WithRole("coordinator").WithSingletonName("coordinator")), "coordinator-proxy");
+            foreach (string role in options.Roles)
+            {
+                Props? props = role switch
+                {
+                    "rollout" => Props.Create(() => new RolloutWorker(proxy, node)),
+                    "verifier" => Props.Create(() => new VerifierWorker(proxy, node)),
+                    "guide" => Props.Create(() => new GuideWorker(proxy, node)),
+                    "learner" => Props.Create(() => new LearnerWorker(proxy, node)),
+                    _ => null,
+                };
+                if (props is not null) system.ActorOf(props, role);
+            }
+
+            using var stop = cancellation.Register(() => node.Finished.TrySetResult("cancelled"));
+            cluster.RegisterOnMemberRemoved(() => node.Finished.TrySetResult("this node was removed from the cluster"));
+            string? error = await node.Finished.Task.ConfigureAwait(false);
+            return error;
+        }
+        finally
+        {
+            node.WaitForWork(TimeSpan.FromMinutes(2)); // a cancelled stage stops at its next step boundary
+            // Leave gracefully so the others see an exit, not a crash; give it a few seconds at most.
+            var leave = CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
+            await Task.WhenAny(leave, Task.Delay(TimeSpan.FromSeconds(10))).ConfigureAwait(false);
+            await Task.WhenAny(system.Terminate(), Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The node's Akka configuration: roles, addresses, cluster, our serializer, frame size, split-brain resolver.</summary>
+    public static Config AkkaConfig(NodeOptions options, Config? extra = null)
+    {
+        string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+        string hocon = $$"""
+            akka {
+              loglevel = WARNING
+              stdout-loglevel = WARNING
+              log-dead-letters = off
+              log-dead-letters-during-shutdown = off
+              actor.provider = cluster
+              remote.dot-netty.tcp {
+                hostname = "0.0.0.0"
+                public-hostname = {{Quote(options.Hostname)}}
+                port = {{options.Port}}
+              }
+              cluster {
+                roles = [{{string.Join(", ", options.Roles.Select(Quote))}}]
+                seed-nodes = [{{string.Join(", ", options.SeedNodes.Select(Quote))}}]
+                split-brain-resolver.stable-after = {{options.DownAfterS.ToString(System.Globalization.CultureInfo.InvariantCulture)}}s
+                failure-detector.acceptable-heartbeat-pause = 4s
+                run-coordinated-shutdown-when-down = on
+              }
+              coordinated-shutdown.exit-clr = off
+            }
+            """;
+        var config = ConfigurationFactory.ParseString(hocon).WithFallback(RemitHocon.Config);
+        return extra is null ? config : extra.WithFallback(config);
+    }
+}

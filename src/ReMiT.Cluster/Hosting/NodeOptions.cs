@@ -1,0 +1,76 @@
+using System.Globalization;
+
+namespace ReMiT.Cluster.Hosting;
+
+/// <summary>
+/// How one node joins a run. Every field can come from the command line, a node config file
+/// (JSON, keys as below) or the environment (REMIT_* — what containers and the Helm chart set);
+/// the environment wins over the file, the command line over both.
+/// </summary>
+public sealed record NodeOptions
+{
+    public static readonly string[] KnownRoles = ["coordinator", "rollout", "verifier", "guide", "learner"];
+
+    /// <summary>Roles this process takes (one ActorSystem, one actor per role).</summary>
+    public IReadOnlyList<string> Roles { get; init; } = [];
+    /// <summary>Seed node addresses, e.g. akka.tcp://remit@coordinator-0.remit:4053; empty = this node founds the cluster.</summary>
+    public IReadOnlyList<string> SeedNodes { get; init; } = [];
+    /// <summary>Host name other nodes reach this one by (a pod's DNS name in Kubernetes).</summary>
+    public string Hostname { get; init; } = "127.0.0.1";
+    /// <summary>Akka remoting port; 0 picks a free one (fine for a founding or a single node).</summary>
+    public int Port { get; init; } = 4053;
+    /// <summary>Prometheus /metrics port; 0 = no endpoint.</summary>
+    public int MetricsPort { get; init; } = 9464;
+    /// <summary>The run directory (shared storage on a cluster).</summary>
+    public string RunDirectory { get; init; } = "";
+    /// <summary>Run preset or config file; only the coordinator reads it (it prepares the run directory).</summary>
+    public string Preset { get; init; } = "";
+    public IReadOnlyList<string> Overrides { get; init; } = [];
+    public bool Resume { get; init; }
+    public string Device { get; init; } = "cpu";
+    /// <summary>Seconds an unreachable member waits before the split-brain resolver downs it.</summary>
+    public double DownAfterS { get; init; } = 5;
+
+    public const string ActorSystemName = "remit";
+
+    /// <summary>Every problem with these options, each naming its setting.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var e = new List<string>();
+        if (Roles.Count == 0) e.Add("no role given: --role coordinator|rollout|verifier|guide|learner (comma-separated for several).");
+        foreach (string r in Roles)
+            if (!KnownRoles.Contains(r)) e.Add($"unknown role '{r}'; expected one of {string.Join(", ", KnownRoles)}.");
+        if (Port is < 0 or > 65535) e.Add($"port {Port} is not a TCP port.");
+        if (MetricsPort is < 0 or > 65535) e.Add($"metrics port {MetricsPort} is not a TCP port.");
+        if (string.IsNullOrWhiteSpace(RunDirectory)) e.Add("no run directory: --run-dir DIR or REMIT_RUN_DIR.");
+        if (!Roles.Contains("coordinator") && SeedNodes.Count == 0)
+            e.Add("a node without the coordinator role must be given --seed-nodes (REMIT_SEED_NODES) to find the cluster.");
+        foreach (string s in SeedNodes)
+            if (!s.StartsWith($"akka.tcp://{ActorSystemName}@", StringComparison.Ordinal))
+                e.Add($"seed node '{s}' must look like akka.tcp://{ActorSystemName}@HOST:PORT.");
+        return e;
+    }
+
+    /// <summary>Applies REMIT_* environment variables on top of these options.</summary>
+    public NodeOptions WithEnvironment(Func<string, string?> env)
+    {
+        var o = this;
+        if (env("REMIT_ROLE") is { Length: > 0 } role) o = o with { Roles = Split(role) };
+        if (env("REMIT_SEED_NODES") is { Length: > 0 } seeds) o = o with { SeedNodes = Split(seeds) };
+        if (env("REMIT_HOSTNAME") is { Length: > 0 } host) o = o with { Hostname = host };
+        if (env("REMIT_PORT") is { Length: > 0 } port) o = o with { Port = Int("REMIT_PORT", port) };
+        if (env("REMIT_METRICS_PORT") is { Length: > 0 } metrics) o = o with { MetricsPort = Int("REMIT_METRICS_PORT", metrics) };
+        if (env("REMIT_RUN_DIR") is { Length: > 0 } dir) o = o with { RunDirectory = dir };
+        if (env("REMIT_PRESET") is { Length: > 0 } preset) o = o with { Preset = preset };
+        if (env("REMIT_DEVICE") is { Length: > 0 } device) o = o with { Device = device };
+        if (env("REMIT_RESUME") is { Length: > 0 } resume) o = o with { Resume = resume is "1" or "true" };
+        return o;
+    }
+
+    public static IReadOnlyList<string> Split(string list) =>
+        list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private static int Int(string name, string value) =>
+        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n)
+            ? n : throw new ArgumentException($"{name}='{value}' is not an integer.");
+}
