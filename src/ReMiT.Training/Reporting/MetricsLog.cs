@@ -36,6 +36,12 @@ public sealed class MetricsLog : IDisposable
     public static MetricsLog ForRun(string runDir, TimeProvider? time = null) =>
         new(Path.Combine(runDir, FileName), time);
 
+    /// <summary>
+    /// Raised for every value after it is written, on the appending thread and in file order, so other sinks
+    /// (Prometheus, in ReMiT.Cluster) see what training logs without training knowing them. Handlers must be quick.
+    /// </summary>
+    public event Action<MetricPoint>? Appended;
+
     public void Append(string stage, long step, string metric, double value)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(stage);
@@ -46,6 +52,7 @@ public sealed class MetricsLog : IDisposable
         {
             _writer.WriteLine(line);
             _writer.Flush();
+            Appended?.Invoke(point);
         }
     }
 

@@ -90,6 +90,7 @@ public static class TokenTrainer
                 ctx.Metrics.Append(spec.Stage, step, "lr", lr);
                 ctx.Metrics.Append(spec.Stage, step, "grad_norm", gradNorm.item<float>());
                 ctx.Metrics.Append(spec.Stage, step, "tokens_per_s", tokPerS);
+                ctx.Metrics.Append(spec.Stage, step, "tokens", tokens);
                 if (weighting.Need != GuideNeed.None)
                 {
                     ctx.Metrics.Append(spec.Stage, step, "weight_mean", weightMean.item<float>() / spec.Accumulation);
