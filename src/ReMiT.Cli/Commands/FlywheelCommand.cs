@@ -1,10 +1,14 @@
 using System.CommandLine;
+using ReMiT.Cluster.Hosting;
 using ReMiT.Model;
 using ReMiT.Training.Flywheel;
 
 namespace ReMiT.Cli.Commands;
 
-/// <summary><c>remit flywheel</c>: pre-train → RLVR → RL-guided mid-training → RLVR → evaluate, in one process.</summary>
+/// <summary>
+/// <c>remit flywheel</c>: pre-train → RLVR → RL-guided mid-training → RLVR → evaluate, in one process that
+/// holds every cluster role (the same actors and messages as <c>remit node</c> on a cluster).
+/// </summary>
 internal static class FlywheelCommand
 {
     public static Command Create()
@@ -16,14 +20,15 @@ internal static class FlywheelCommand
         var set = new Option<string[]>("--set") { Description = "Override one config value, e.g. --set mid_train.epsilon=0.3 (repeatable).", AllowMultipleArgumentsPerToken = true };
         var resume = new Option<bool>("--resume") { Description = "Continue an interrupted run in --out exactly where it stopped." };
         var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:N or auto.", DefaultValueFactory = _ => "cpu" };
+        var metricsPort = new Option<int>("--metrics-port") { Description = "Serve Prometheus metrics on this port while running (0 = off).", DefaultValueFactory = _ => 0 };
         var command = new Command("flywheel",
             "Run the ReMiT flywheel: pre-train a base to the start of its LR decay, RLVR on it (RL model 1), mid-train\n" +
             "from the pre-decay checkpoint with uniform and ReMiT weighting (guided by RL model 1), RLVR on each, evaluate\n" +
             "all; writes DIR/results.json, DIR/report.md with plots, and every model in Hugging Face layout.\n\n" +
             "Examples:\n  remit flywheel --preset smoke --out runs/smoke\n  remit flywheel --preset tiny --out runs/tiny --iterations 2\n" +
             "  remit flywheel --preset tiny --out runs/tiny --resume")
-            { preset, outDir, iterations, extra, set, resume, device };
-        command.SetGuardedAction((p, output, _) =>
+            { preset, outDir, iterations, extra, set, resume, device, metricsPort };
+        command.SetGuardedAction((p, output, error) =>
         {
             var overrides = new List<string>(p.GetValue(set) ?? []);
             if (p.GetValue(iterations) is int n) overrides.Add($"iterations={n}");
@@ -34,15 +39,21 @@ internal static class FlywheelCommand
             TorchRuntime.EnsureLoaded();
             using var cancel = new CancellationTokenSource();
             Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); output.WriteLine("stopping at the next step; resume with --resume"); };
-            var run = new FlywheelRun(config, p.GetValue(outDir)!, TorchRuntime.ResolveDevice(p.GetValue(device)!), output, cancel.Token);
             try
             {
-                run.Execute(p.GetValue(resume));
+                FlywheelDriver.Run(config, p.GetValue(outDir)!, TorchRuntime.ResolveDevice(p.GetValue(device)!), output, p.GetValue(resume),
+                                   cancel.Token, p.GetValue(metricsPort));
             }
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)
             {
                 output.WriteLine($"flywheel: interrupted; continue with: remit flywheel --out {p.GetValue(outDir)} --resume");
                 return 130;
+            }
+            catch (InvalidOperationException e)
+            {
+                error.WriteLine($"remit flywheel: {e.Message}");
+                output.WriteLine($"flywheel: stopped; continue with: remit flywheel --out {p.GetValue(outDir)} --resume");
+                return 1;
             }
             return 0;
         });

@@ -295,7 +295,7 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
         try { rows = ResultsFile.RowsFromJson(done.RowsJson); }
         catch (JsonException e) { Finish($"evaluation of {done.Model} sent unreadable rows: {e.Message}"); return; }
         StageRunner.RecordEvaluation(_run.RunDirectory, done.Model, rows, _evalStarted.GetValueOrDefault(done.WorkId, DateTimeOffset.UtcNow));
-        _metrics.ObservePassAtK(rows);
+        new MetricsBridge(_metrics).ObserveResults(rows);
         if (_books[WorkKinds.Eval].Pending == 0 && _books[WorkKinds.Eval].Leased == 0) Finish(null);
         else Dispatch();
     }

@@ -92,8 +92,6 @@ public sealed class LearnerWorker : RoleWorker
     /// <summary>RL steps from the cluster: publish the policy, then pull each step's verified rollouts.</summary>
     private sealed class ClusterStepSource(LearnerWorker owner, string stage) : IRlStepSource
     {
-        private int _rlCheckpointEvery => owner.Node.Run.Config.Rl.CheckpointEvery;
-
         public long PolicyReady(DecoderModel policy, int step)
         {
             var node = owner.Node;
@@ -101,13 +99,13 @@ public sealed class LearnerWorker : RoleWorker
             if (node.Collective.Rank == 0)
             {
                 var clock = Stopwatch.StartNew();
-                var v = WeightsStore.Publish(policy, node.RunDirectory, stage, step);
+                var v = WeightsStore.PublishPolicy(policy, node.RunDirectory, stage, step);
                 version = v.Number;
                 node.Metrics.WeightsPublishSeconds.Observe(clock.Elapsed.TotalSeconds);
                 node.Metrics.PolicyVersion.Set(version);
                 // Steps a resume from the last checkpoint may still need to regenerate are kept.
                 int k = node.Run.Config.Rl.MaxStaleness;
-                WeightsStore.PruneStage(node.RunDirectory, stage, keepFromStep: step - k - _rlCheckpointEvery);
+                WeightsStore.PruneStage(node.RunDirectory, stage, keepFromStep: step - k - node.Run.Config.Rl.CheckpointEvery);
                 foreach (var earlier in WeightsStore.Published(node.RunDirectory, stage).Where(p => p.Step >= step - k && p.Step < step))
                     owner.Coordinator.Tell(new WeightsPublished(earlier.Version.Number, stage, earlier.Step), owner._self); // after a resume
                 owner.Coordinator.Tell(new WeightsPublished(version, stage, step), owner._self);

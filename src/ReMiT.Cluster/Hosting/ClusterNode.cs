@@ -27,7 +27,7 @@ public static class ClusterNode
         var problems = options.Validate();
         if (problems.Count > 0) throw new ArgumentException("node options: " + string.Join(" ", problems));
         var config = AkkaConfig(options, extraAkka);
-        using var metricsEndpoint = options.MetricsPort > 0 ? new MetricsEndpoint(node.Metrics, options.MetricsPort) : null;
+        using var metricsEndpoint = options.MetricsPort > 0 ? MetricsEndpoint.Start(node.Metrics, options.MetricsPort) : null;
         var system = ActorSystem.Create(NodeOptions.ActorSystemName, config);
         try
         {

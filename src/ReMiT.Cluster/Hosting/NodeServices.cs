@@ -18,6 +18,7 @@ public sealed class NodeServices(string runDirectory, Device device, RemitMetric
     private readonly object _gate = new();
     private RunContext? _run;
     private MetricsLog? _metricsLog;
+    private MetricsBridge? _bridge;
 
     public string RunDirectory { get; } = Path.GetFullPath(runDirectory);
     public Device Device { get; } = device;
@@ -46,7 +47,7 @@ public sealed class NodeServices(string runDirectory, Device device, RemitMetric
             if (_metricsLog is null)
             {
                 _metricsLog = MetricsLog.ForRun(RunDirectory);
-                MetricsBridge.Attach(_metricsLog, Metrics);
+                _bridge = new MetricsBridge(Metrics, _metricsLog);
             }
             return new StageContext(RunDirectory, Device, _metricsLog, Log, Cancellation);
         }
@@ -75,6 +76,7 @@ public sealed class NodeServices(string runDirectory, Device device, RemitMetric
 
     public void Dispose()
     {
+        _bridge?.Dispose();
         _metricsLog?.Dispose();
         Collective.Dispose();
     }

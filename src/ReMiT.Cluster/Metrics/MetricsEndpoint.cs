@@ -17,7 +17,7 @@ public sealed class MetricsEndpoint : IDisposable
     public const string PortVariable = "REMIT_METRICS_PORT";
 
     /// <summary>Port used when neither <c>--metrics-port</c> nor <see cref="PortVariable"/> is given.</summary>
-    public const int DefaultPort = 9400;
+    public const int DefaultPort = 9464;
 
     /// <summary>Every interface: HttpListener's strong wildcard.</summary>
     public const string AnyHost = "+";

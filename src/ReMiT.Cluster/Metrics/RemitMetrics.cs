@@ -78,12 +78,6 @@ public sealed class RemitMetrics
     public Gauge LastStepTimestamp { get; }
     public Gauge Members { get; }
 
-    /// <summary>Sets pass@k of evaluated models from results rows (Prometheus sees what results.json holds).</summary>
-    public void ObservePassAtK(IEnumerable<ReMiT.Training.Reporting.ResultRow> rows)
-    {
-        foreach (var r in rows) PassAtK.WithLabels(r.Model, r.Split, r.K.ToString(System.Globalization.CultureInfo.InvariantCulture)).Set(r.PassAtK);
-    }
-
     /// <summary>The exposition text (what <c>/metrics</c> serves).</summary>
     public string ExportText()
     {

@@ -32,8 +32,40 @@ public static class WeightsStore
     public static TimeSpan Publish(DecoderModel model, WeightsVersion version, string runDirectory) =>
         Publish(model, version, runDirectory, beforeRename: null);
 
+    /// <summary>
+    /// Publishes the policy of an RL stage after <paramref name="step"/> updates as the next version
+    /// (latest + 1), tagged with its stage and step (<c>policy.json</c>, covered by the manifest) so a
+    /// resumed run finds the policies its schedule still needs. Only learner rank 0 publishes.
+    /// </summary>
+    public static WeightsVersion PublishPolicy(DecoderModel model, string runDirectory, string stage, int step)
+    {
+        var version = new WeightsVersion((Latest(runDirectory)?.Number ?? 0) + 1);
+        Publish(model, version, runDirectory, beforeRename: null, new PolicyTag(stage, step));
+        return version;
+    }
+
+    /// <summary>The versions published for <paramref name="stage"/>, with the step each holds, oldest first.</summary>
+    public static IReadOnlyList<(WeightsVersion Version, int Step)> Published(string runDirectory, string stage) =>
+        WeightsVersion.ListPublished(runDirectory)
+            .Select(v => (Version: v, Tag: PolicyTag.TryRead(v.PathIn(runDirectory))))
+            .Where(x => x.Tag?.Stage == stage)
+            .Select(x => (x.Version, x.Tag!.Step))
+            .ToList();
+
+    /// <summary>Deletes the versions of <paramref name="stage"/> holding steps before <paramref name="keepFromStep"/>.</summary>
+    public static void PruneStage(string runDirectory, string stage, int keepFromStep)
+    {
+        string root = Path.Combine(runDirectory, WeightsFolder);
+        foreach (var (version, _) in Published(runDirectory, stage).Where(p => p.Step < keepFromStep))
+        {
+            string trash = Path.Combine(root, $"{TrashPrefix}{version.DirectoryName}-{Guid.NewGuid():N}");
+            Directory.Move(version.PathIn(runDirectory), trash);
+            Directory.Delete(trash, recursive: true);
+        }
+    }
+
     /// <param name="beforeRename">Test hook: runs with the complete temporary folder just before it is renamed.</param>
-    internal static TimeSpan Publish(DecoderModel model, WeightsVersion version, string runDirectory, Action<string>? beforeRename)
+    internal static TimeSpan Publish(DecoderModel model, WeightsVersion version, string runDirectory, Action<string>? beforeRename, PolicyTag? tag = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrWhiteSpace(runDirectory);
@@ -48,6 +80,7 @@ public static class WeightsStore
         try
         {
             HfCheckpoint.Save(model, temp);
+            tag?.Write(temp);
             // The manifest goes in last: whatever is in the folder now is what readers will verify.
             WeightsManifest.Describe(version.Number, temp).Write(Path.Combine(temp, WeightsManifest.FileName));
             beforeRename?.Invoke(temp);
@@ -226,4 +259,20 @@ public static class WeightsStore
             "\nRe-publish or delete that version.", inner);
 
     private static string Bytes(long n) => n.ToString("N0", CultureInfo.InvariantCulture) + " bytes";
+}
+
+/// <summary>Which RL stage and step a published policy belongs to (<c>policy.json</c> in its folder).</summary>
+public sealed record PolicyTag(string Stage, int Step)
+{
+    public const string FileName = "policy.json";
+
+    public void Write(string directory) =>
+        File.WriteAllText(Path.Combine(directory, FileName), System.Text.Json.JsonSerializer.Serialize(this));
+
+    /// <summary>The tag in a version folder, or null when it has none or it cannot be read.</summary>
+    public static PolicyTag? TryRead(string directory)
+    {
+        try { return System.Text.Json.JsonSerializer.Deserialize<PolicyTag>(File.ReadAllText(Path.Combine(directory, FileName))); }
+        catch (Exception e) when (e is IOException or System.Text.Json.JsonException or UnauthorizedAccessException) { return null; }
+    }
 }

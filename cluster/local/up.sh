@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# A whole ReMiT cluster on this machine, on 127.0.0.1: coordinator, verifier, guide, M rollout
+# nodes (each restarted if it dies) and N learner ranks under mpirun. Runs the flywheel to the end,
+# stops everything it started, and leaves DIR/results.json (with a "cluster" section), DIR/report.md
+# and every node's log in DIR/logs/.
+#
+#   cluster/local/up.sh --preset smoke --learners 2 --rollouts 2 --out runs/cluster
+#   cluster/local/up.sh --out runs/cluster --resume            # continue a stopped run
+#
+# Options: --preset P (smoke|tiny|small|FILE), --learners N, --rollouts M, --out DIR, --resume,
+# --set key=value (repeatable), --threads T (torch threads per process, default 1).
+# Environment: REMIT (the remit command; default: the Release build, built if missing),
+# REMIT_BASE_PORT (first Akka port, default 4053), REMIT_METRICS_BASE (first metrics port, default 9464).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+preset=smoke learners=1 rollouts=1 out="" resume=0 threads=1 sets=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --preset) preset=$2; shift 2 ;;
+    --learners) learners=$2; shift 2 ;;
+    --rollouts) rollouts=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --resume) resume=1; shift ;;
+    --set) sets+=(--set "$2"); shift 2 ;;
+    --threads) threads=$2; shift 2 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    *) echo "up.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+[ -n "$out" ] || { echo "up.sh: --out DIR is required" >&2; exit 2; }
+[[ "$learners" =~ ^[1-9][0-9]*$ ]] || { echo "up.sh: --learners must be a positive integer, got '$learners'" >&2; exit 2; }
+[[ "$rollouts" =~ ^[1-9][0-9]*$ ]] || { echo "up.sh: --rollouts must be a positive integer, got '$rollouts'" >&2; exit 2; }
+command -v mpirun >/dev/null || { echo "up.sh: mpirun not found; install Open MPI: apt-get install -y openmpi-bin" >&2; exit 2; }
+
+if [ -z "${REMIT:-}" ]; then
+  REMIT=src/ReMiT.Cli/bin/Release/net10.0/linux-x64/remit
+  [ -x "$REMIT" ] || dotnet build src/ReMiT.Cli -c Release -nologo -clp:ErrorsOnly >/dev/null
+fi
+mkdir -p "$out/logs"
+out=$(cd "$out" && pwd)
+export REMIT_THREADS=$threads DOTNET_gcServer=0
+
+# A free TCP port at or after $1 (nothing answers on it).
+free_port() { local p=$1; while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done; echo "$p"; }
+seed_port=$(free_port "${REMIT_BASE_PORT:-4053}")
+seed="akka.tcp://remit@127.0.0.1:${seed_port}"
+metrics=${REMIT_METRICS_BASE:-9464}
+
+pids=()
+cleanup() {
+  trap - EXIT INT TERM
+  touch "$out/logs/.stopping"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  sleep 2
+  for pid in "${pids[@]}"; do pkill -KILL -P "$pid" 2>/dev/null || true; kill -KILL "$pid" 2>/dev/null || true; done
+  rm -f "$out/logs/.stopping"
+}
+trap cleanup EXIT INT TERM
+
+# Runs a worker node and starts it again if it dies before the run is over (what Kubernetes does for a pod).
+supervise() {
+  local name=$1; shift
+  local restarts=0
+  while true; do
+    "$REMIT" node "$@" >>"$out/logs/$name.log" 2>&1 && break
+    [ -e "$out/logs/.stopping" ] && break
+    kill -0 "$coordinator_pid" 2>/dev/null || break
+    restarts=$((restarts + 1))
+    echo "up.sh: $name exited; restart $restarts" | tee -a "$out/logs/$name.log" >&2
+    sleep 1
+  done
+}
+
+echo "up.sh: coordinator on $seed (metrics :$metrics), logs in $out/logs"
+coord_args=(node --role coordinator --run-dir "$out" --port "$seed_port" --metrics-port "$metrics")
+if [ "$resume" = 1 ]; then coord_args+=(--resume); else coord_args+=(--preset "$preset"); fi
+"$REMIT" "${coord_args[@]}" "${sets[@]}" >"$out/logs/coordinator.log" 2>&1 &
+coordinator_pid=$!
+pids+=("$coordinator_pid")
+
+# Workers join once the coordinator has prepared the run directory (config + tokenizer) and listens.
+for _ in $(seq 1 600); do
+  [ -f "$out/tokenizer/tokenizer.json" ] && (exec 3<>"/dev/tcp/127.0.0.1/$seed_port") 2>/dev/null && break
+  kill -0 "$coordinator_pid" 2>/dev/null || { cat "$out/logs/coordinator.log" >&2; echo "up.sh: the coordinator failed to start" >&2; exit 1; }
+  sleep 0.5
+done
+
+common=(--seed-nodes "$seed" --run-dir "$out" --port 0)
+supervise verifier --role verifier "${common[@]}" --metrics-port $((metrics + 1)) & pids+=($!)
+supervise guide --role guide "${common[@]}" --metrics-port $((metrics + 2)) & pids+=($!)
+for i in $(seq 1 "$rollouts"); do
+  supervise "rollout-$i" --role rollout "${common[@]}" --metrics-port $((metrics + 2 + i)) & pids+=($!)
+done
+# Learner ranks: one mpirun job; each rank serves metrics on the base port + its rank.
+mpirun --allow-run-as-root --oversubscribe --bind-to none -np "$learners" \
+  -x REMIT_THREADS -x DOTNET_gcServer \
+  "$REMIT" node --role learner "${common[@]}" --metrics-port $((metrics + 3 + rollouts)) >"$out/logs/learners.log" 2>&1 &
+pids+=($!)
+echo "up.sh: started coordinator, verifier, guide, $rollouts rollout node(s), $learners learner rank(s)"
+
+# Follow the coordinator (it drives the run and exits when the run is over).
+tail -n +1 -f "$out/logs/coordinator.log" --pid "$coordinator_pid" &
+tailer=$!
+status=0
+wait "$coordinator_pid" || status=$?
+wait "$tailer" 2>/dev/null || true
+if [ "$status" -eq 0 ]; then
+  echo "up.sh: done; results in $out/results.json, report in $out/report.md"
+else
+  echo "up.sh: the run stopped (exit $status); see $out/logs; continue with: $0 --out $out --resume" >&2
+fi
+exit "$status"
