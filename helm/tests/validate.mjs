@@ -9,13 +9,15 @@
 //  2. unknown fields: every key must be a field of its type (the API server's strict field
 //     validation; the JSON schemas alone allow anything extra, so a misplaced key would pass);
 //  3. the chart's own invariants: references resolve (Services, ConfigMaps, Secrets, volumes,
-//     probe ports), Services are headless, pods run as non-root with a read-only root and a /tmp
+//     probe ports), shell scripts parse, Services are headless, pods run as non-root with a read-only root and a /tmp
 //     emptyDir, GPU requests equal limits, monitors select something, the dashboard parses.
 // Then the object counts are checked against --expect (exact) and --expect-min (at least); the
 // pseudo-kinds HeadlessService and DashboardConfigMap count those. Prints one summary line per case
 // and every problem; exits 1 if there is any.
 
-import { readFileSync, existsSync } from "node:fs";
+import { readFileSync, existsSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
@@ -256,6 +258,19 @@ for (const mon of [...byKind("ServiceMonitor"), ...byKind("PodMonitor")]) {
     if (!selected.length) fail(mon, "selects no pod of the release");
     const names = new Set(selected.flatMap((p) => p.template.spec.containers.flatMap((c) => (c.ports ?? []).map((x) => x.name))));
     for (const e of endpoints) if (!names.has(e.port)) fail(mon, `endpoint port ${e.port} is on no selected pod`);
+  }
+}
+
+// Shell scripts in ConfigMaps (the learner launcher and rank wrapper) must at least parse.
+for (const cm of byKind("ConfigMap")) {
+  for (const [k, v] of Object.entries(cm.data ?? {})) {
+    if (!k.endsWith(".sh")) continue;
+    const shell = /^#!\s*(\S+)/.exec(v)?.[1] ?? "/bin/sh";
+    const dir = mkdtempSync(join(tmpdir(), "remit-sh-"));
+    writeFileSync(join(dir, k), v);
+    const r = spawnSync(shell, ["-n", join(dir, k)], { encoding: "utf8" });
+    rmSync(dir, { recursive: true, force: true });
+    if (r.status !== 0) fail(cm, `${k} does not parse with ${shell}: ${(r.stderr || r.error?.message || "").trim()}`);
   }
 }
 
