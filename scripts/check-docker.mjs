@@ -7,7 +7,8 @@
 //  - the restore layer copies every src/*/*.csproj (a new project would otherwise break the build);
 //  - apt-get: update and install in one RUN, --no-install-recommends, lists removed; no ADD of URLs;
 //  - the final stage runs as a non-root USER, has an exec-form ENTRYPOINT ["remit"], installs
-//    openmpi-bin and openssh-server (mpirun and its remote launch) and EXPOSEs the chart's ports;
+//    openmpi-bin and openssh-server (mpirun and its remote launch) with an unlocked user (sshd
+//    refuses key logins to a locked account) and EXPOSEs the chart's ports;
 //  - the CUDA image builds with TorchBackend=external and sets LD_LIBRARY_PATH; the CPU one does not.
 import { readFileSync, existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -115,6 +116,8 @@ for (const f of files) {
   const runText = last.ins.filter((i) => i.op === "RUN").map((i) => i.args).join(" ");
   for (const pkg of ["openmpi-bin", "openssh-server", "openssh-client"])
     if (!new RegExp(`\\b${pkg}\\b`).test(runText)) errs.push(`the final stage does not install ${pkg}`);
+  if (/openssh-server/.test(runText) && !/usermod\s+(--password|-p)\s+'\*'/.test(runText))
+    errs.push("the runtime user must be unlocked (usermod --password '*'): sshd refuses key logins to useradd's locked account");
   const exposed = last.ins.filter((i) => i.op === "EXPOSE").flatMap((i) => i.args.split(/\s+/));
   for (const port of ["4053", "9464", "2222"]) if (!exposed.includes(port)) errs.push(`the final stage does not EXPOSE ${port}`);
   const env = last.ins.filter((i) => i.op === "ENV").map((i) => i.args).join(" ");
