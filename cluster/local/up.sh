@@ -92,10 +92,12 @@ supervise guide --role guide "${common[@]}" --metrics-port $((metrics + 2)) & pi
 for i in $(seq 1 "$rollouts"); do
   supervise "rollout-$i" --role rollout "${common[@]}" --metrics-port $((metrics + 2 + i)) & pids+=($!)
 done
-# Learner ranks: one mpirun job; each rank serves metrics on the base port + its rank.
+# Learner ranks: one mpirun job; each rank serves metrics on the next free base port + its local rank.
+export REMIT_METRICS_PORT_BASE=$((metrics + 3 + rollouts)) REMIT_BIN=$REMIT
 mpirun --allow-run-as-root --oversubscribe --bind-to none -np "$learners" \
-  -x REMIT_THREADS -x DOTNET_gcServer \
-  "$REMIT" node --role learner "${common[@]}" --metrics-port $((metrics + 3 + rollouts)) >"$out/logs/learners.log" 2>&1 &
+  -x REMIT_THREADS -x DOTNET_gcServer -x REMIT_METRICS_PORT_BASE -x REMIT_BIN \
+  bash -c 'exec "$REMIT_BIN" node --role learner --metrics-port $((REMIT_METRICS_PORT_BASE + OMPI_COMM_WORLD_LOCAL_RANK)) "$@"' learner \
+  "${common[@]}" >"$out/logs/learners.log" 2>&1 &
 pids+=($!)
 echo "up.sh: started coordinator, verifier, guide, $rollouts rollout node(s), $learners learner rank(s)"
 

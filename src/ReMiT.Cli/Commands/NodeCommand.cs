@@ -19,7 +19,7 @@ internal static class NodeCommand
     public static Command Create()
     {
         var role = new Option<string>("--role") { Description = "coordinator, rollout, verifier, guide, learner (comma-separated for several)." };
-        var configFile = new Option<string?>("--config") { Description = "Node config: JSON (roles, seed_nodes, hostname, port, metrics_port, run_dir, preset, device) or HOCON (a remit { … } block plus Akka settings)." };
+        var configFile = new Option<string?>("--config") { Description = "A run config (cluster/presets format; the coordinator prepares the run from it), or a node config: JSON with roles, seed_nodes, hostname, port, metrics_port, run_dir, preset, device — or HOCON with a remit { … } block plus Akka settings. Also REMIT_CONFIG." };
         var seeds = new Option<string?>("--seed-nodes") { Description = "Comma-separated seed addresses, e.g. akka.tcp://remit@127.0.0.1:4053." };
         var hostname = new Option<string?>("--hostname") { Description = "Host name other nodes reach this one by." };
         var port = new Option<int?>("--port") { Description = "Akka remoting port (0 = any free port)." };
@@ -38,7 +38,8 @@ internal static class NodeCommand
             { role, configFile, seeds, hostname, port, metricsPort, runDir, preset, set, resume, device };
         command.SetGuardedAction((p, output, error) =>
         {
-            var (options, akka) = p.GetValue(configFile) is { } file ? NodeConfigFile.Load(file) : (new NodeOptions(), null);
+            string? file = p.GetValue(configFile) ?? NonEmpty(Environment.GetEnvironmentVariable("REMIT_CONFIG"));
+            var (options, akka) = file is not null ? NodeConfigFile.Load(file) : (new NodeOptions(), null);
             options = options.WithEnvironment(Environment.GetEnvironmentVariable);
             if (p.GetValue(role) is { } r) options = options with { Roles = NodeOptions.Split(r) };
             if (p.GetValue(seeds) is { } s) options = options with { SeedNodes = NodeOptions.Split(s) };
@@ -69,8 +70,6 @@ internal static class NodeCommand
             if (Environment.GetEnvironmentVariable("REMIT_THREADS") is { Length: > 0 } threads)
                 TorchSharp.torch.set_num_threads(int.TryParse(threads, out int t) && t > 0 ? t : throw new ArgumentException($"REMIT_THREADS='{threads}' is not a positive integer."));
             var collective = options.Roles.Contains("learner") ? Collectives.FromEnvironment() : new ReMiT.Training.Parallel.SingleProcessCollective();
-            // Ranks of one mpirun job share the command line: each serves metrics on its own port.
-            if (options.MetricsPort > 0) options = options with { MetricsPort = options.MetricsPort + collective.Rank };
             using var node = new NodeServices(options.RunDirectory, TorchRuntime.ResolveDevice(options.Device), new RemitMetrics(), output, collective,
                                               options.MetricsPort, cancel.Token);
             output.WriteLine($"node: {string.Join(",", options.Roles)} (rank {collective.Rank}/{collective.Size}) pid {Environment.ProcessId} " +
@@ -82,6 +81,8 @@ internal static class NodeCommand
         });
         return command;
     }
+
+    private static string? NonEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
 }
 
 /// <summary>Reads a node config file: JSON with our keys, or HOCON with a <c>remit</c> block (the rest goes to Akka).</summary>
@@ -93,6 +94,10 @@ internal static class NodeConfigFile
         string text = File.ReadAllText(path);
         if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
         {
+            // A run config (what the presets hold) names the run's stages; a node config names roles and addresses.
+            using (var doc = JsonDocument.Parse(text, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }))
+                if (doc.RootElement.ValueKind == JsonValueKind.Object && !NodeKeys.Any(k => doc.RootElement.TryGetProperty(k, out _)))
+                    return (new NodeOptions { Preset = path }, null);
             var json = JsonSerializer.Deserialize<NodeJson>(text, new JsonSerializerOptions
             {
                 PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
@@ -121,6 +126,8 @@ internal static class NodeConfigFile
         }
         return (options, hocon.HasPath("akka") ? hocon : null);
     }
+
+    private static readonly string[] NodeKeys = ["roles", "seed_nodes", "hostname", "port", "metrics_port", "run_dir"];
 
     private sealed record NodeJson(
         IReadOnlyList<string>? Roles = null, IReadOnlyList<string>? SeedNodes = null, string? Hostname = null, int? Port = null,
