@@ -1,5 +1,6 @@
 using ReMiT.Model;
 using ReMiT.Training.Optim;
+using ReMiT.Training.Distributed;
 using ReMiT.Training.Rl;
 using static TorchSharp.torch;
 
@@ -20,8 +21,17 @@ public sealed record GrpoLearnerOptions(
 /// penalty, group advantages, dynamic sampling, then the clipped GRPO loss with the rollouts'
 /// behaviour log-probs as the importance-sampling denominator. Micro-batches keep memory flat; their
 /// losses are weighted so the result equals one pass over the whole batch.
+/// <para>
+/// Data parallel with a collective of N ranks: every rank gets the same rollouts and computes the
+/// same advantages, then rank r trains on kept rows r, r+N, r+2N, … Each micro-batch's share is
+/// taken against the global totals (tokens or sequences) and multiplied by N, because gradients are
+/// then averaged over ranks: the average of N·Σ_rank is Σ_all, the single-process gradient. The
+/// stats are summed over ranks. Ranks must start identical (<see cref="DataParallel.BroadcastMaster"/>).
+/// </para>
 /// </summary>
-public sealed class GrpoLearner(DecoderModel policy, FlatAdamW optimizer, GrpoLearnerOptions options, int padId)
+/// <param name="collective">Data-parallel ranks (null: one process).</param>
+public sealed class GrpoLearner(DecoderModel policy, FlatAdamW optimizer, GrpoLearnerOptions options, int padId,
+                                ICollective? collective = null)
 {
     public GrpoStepStats Step(IReadOnlyList<Rollout> rollouts, long currentVersion, double lr)
     {
@@ -52,11 +62,13 @@ public sealed class GrpoLearner(DecoderModel policy, FlatAdamW optimizer, GrpoLe
         // ---- one update over the kept rollouts, in micro-batches ----
         policy.train();
         long totalTokens = kept.Sum(k => (long)k.R.CompletionIds.Length);
+        int ranks = collective?.Size ?? 1;
+        var mine = ranks == 1 ? kept : kept.Where((_, i) => i % ranks == collective!.Rank).ToList();
         double lossSum = 0, clipSum = 0, klSum = 0;
-        for (int start = 0; start < kept.Count; start += options.MicroBatchRows)
+        for (int start = 0; start < mine.Count; start += options.MicroBatchRows)
         {
             using var scope = NewDisposeScope();
-            var micro = kept.Skip(start).Take(options.MicroBatchRows).ToArray();
+            var micro = mine.Skip(start).Take(options.MicroBatchRows).ToArray();
             var (inputs, targets, behaviour, mask, advantages) = Pack(micro);
             var logits = policy.Forward(inputs).to(ScalarType.Float32) / options.Temperature;   // (B, L, V)
             var newLogProbs = logits.log_softmax(-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1); // (B, L)
@@ -64,12 +76,19 @@ public sealed class GrpoLearner(DecoderModel policy, FlatAdamW optimizer, GrpoLe
             long microTokens = micro.Sum(k => (long)k.R.CompletionIds.Length);
             double share = options.Loss.Normalization == LossNormalization.Token
                 ? (double)microTokens / totalTokens : (double)micro.Length / kept.Count;
-            (result.Loss * share).backward();
+            (result.Loss * (share * ranks)).backward();                                     // × N: gradients are averaged
             lossSum += result.Loss.item<float>() * share;
             clipSum += result.ClipFraction.item<float>() * share;
             klSum += result.ApproxKl.item<float>() * share;
         }
         optimizer.GatherGradients();
+        DataParallel.AllReduceAverage(optimizer.Gradient, collective);
+        if (DataParallel.IsDistributed(collective))
+        {
+            float[] sums = [(float)lossSum, (float)clipSum, (float)klSum];
+            collective.AllReduceSum(sums);
+            (lossSum, clipSum, klSum) = (sums[0], sums[1], sums[2]);
+        }
         optimizer.Step(lr, options.ClipNorm).Dispose();
         return new GrpoStepStats(rewardMean, accuracy, rollouts.Count, kept.Count / g, dropped, stale, lossSum, clipSum, klSum, meanTokens);
     }

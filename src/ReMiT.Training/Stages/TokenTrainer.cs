@@ -7,6 +7,7 @@ using ReMiT.Training.Checkpoints;
 using ReMiT.Training.Data;
 using ReMiT.Training.Losses;
 using ReMiT.Training.Optim;
+using ReMiT.Training.Distributed;
 using static TorchSharp.torch;
 
 namespace ReMiT.Training.Stages;
@@ -28,12 +29,20 @@ public sealed record StageOutcome(int Steps, long Tokens, double FinalLoss, doub
 /// checkpoint. The loop never branches on the weighting's name: the <see cref="ITokenWeighting"/>
 /// says whether it needs the guide. Resumes exactly from the stage's last checkpoint: model,
 /// optimizer, data cursor and step.
+/// <para>
+/// Data parallel with a collective of N ranks: each rank takes its B/N rows of every global
+/// micro-batch (the guide scores only those), losses are rescaled to the global token count and
+/// gradients averaged, so every rank takes the step one process would take over the whole batch.
+/// Rank 0 alone writes checkpoints; every rank restores from the same folder.
+/// </para>
 /// </summary>
 public static class TokenTrainer
 {
     /// <param name="makeBatcher">Builds the data stream, from the start (null) or from a saved cursor.</param>
+    /// <param name="collective">Data-parallel ranks (null: one process). Only rank 0 should get a console log and a metrics file.</param>
     public static StageOutcome Run(StageContext ctx, TokenStageSpec spec, DecoderModel model, Func<DataCursor?, ITokenBatcher> makeBatcher,
-                                   ITokenWeighting weighting, GuideScorer? guide, string checkpointDir)
+                                   ITokenWeighting weighting, GuideScorer? guide, string checkpointDir,
+                                   ICollective? collective = null)
     {
         using var optimizer = new FlatAdamW(model.named_parameters(), spec.Optimizer);
         int step = 0;
@@ -47,10 +56,13 @@ public static class TokenTrainer
             tokens = meta.Tokens;
             ctx.Log.WriteLine($"{spec.Stage}: resuming at step {step}/{spec.TotalSteps}");
         }
+        DataParallel.BroadcastMaster(optimizer, collective); // every rank starts from rank 0's weights
 
-        ITokenBatcher data = makeBatcher(cursor);
-        if (weighting.Need != GuideNeed.None && guide is null && data is not PrefetchingGuideBatcher)
+        // A remote-guided stream is sharded before it reaches the guide (it asks scores for this rank's rows only).
+        ITokenBatcher made = makeBatcher(cursor);
+        if (weighting.Need != GuideNeed.None && guide is null && made is not PrefetchingGuideBatcher)
             throw new ArgumentException($"{spec.Stage}: the '{weighting.Name}' weighting needs a guide model, and none was given.");
+        ITokenBatcher data = made is PrefetchingGuideBatcher ? made : DataParallel.ShardRows(made, collective);
         model.train();
         var clock = Stopwatch.StartNew();
         double lastLoss = double.NaN;
@@ -71,18 +83,21 @@ public static class TokenTrainer
                 GuideScores? scores = batch.Guide ?? guide?.Score(batch.Inputs, batch.Targets, weighting.Need);
                 var logits = model.Forward(batch.Inputs);                                     // (B, T, V)
                 var result = weighting.Loss(logits, batch.Targets, batch.Mask, scores);
+                result = DataParallel.ToGlobalTokenShare(result, collective);
                 (result.Loss / spec.Accumulation).backward();
                 lossSum += result.Loss.detach();
                 weightMean += result.Stats.Mean; weightStd += result.Stats.Std; clipped += result.Stats.ClippedShare;
-                tokens += batch.Targets.numel();
+                tokens += batch.Targets.numel() * (collective?.Size ?? 1); // global: every rank has B/N rows
             }
             optimizer.GatherGradients();
+            DataParallel.AllReduceAverage(optimizer.Gradient, collective);
             var gradNorm = optimizer.Step(lr, spec.ClipNorm);
             step++;
 
             // ---- log: .item() is a sync point, so only every LogEvery steps ----
             if (step % spec.LogEvery == 0 || step == spec.TotalSteps)
             {
+                DataParallel.AverageScalars(collective, lossSum, weightMean, weightStd, clipped);
                 double loss = lossSum.item<float>() / spec.Accumulation;
                 lastLoss = loss;
                 double tokPerS = (tokens - tokensAtLog) / Math.Max(sinceLog.Elapsed.TotalSeconds, 1e-9);
@@ -103,7 +118,7 @@ public static class TokenTrainer
                 tokensAtLog = tokens;
                 sinceLog.Restart();
             }
-            if (step % spec.CheckpointEvery == 0 || step == spec.TotalSteps)
+            if ((step % spec.CheckpointEvery == 0 || step == spec.TotalSteps) && DataParallel.IsLead(collective))
                 TrainingCheckpoint.Save(checkpointDir, model, optimizer, new CheckpointMeta
                 {
                     Stage = spec.Stage, Step = step, Tokens = tokens, PolicyVersion = step, DataCursor = JsonSerializer.SerializeToNode(data.Cursor),

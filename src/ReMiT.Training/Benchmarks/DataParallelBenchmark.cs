@@ -1,0 +1,175 @@
+using ReMiT.Model;
+using ReMiT.Tasks;
+using ReMiT.Training.Data;
+using ReMiT.Training.Distributed;
+using ReMiT.Training.Losses;
+using ReMiT.Training.Optim;
+using ReMiT.Training.Reporting;
+using ReMiT.Training.Rl;
+using ReMiT.Training.Stages;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ReMiT.Training.Benchmarks;
+
+/// <summary>What <see cref="DataParallelBenchmark"/> trains; the global batch is the same whatever the rank count.</summary>
+/// <param name="BatchSize">Rows per global micro-batch (token stages), or prompts per step (GRPO, 4 rollouts each).</param>
+/// <param name="Weighting">"uniform" (pre-training) or "remit" (mid-training with a guide model); ignored for GRPO.</param>
+public sealed record DataParallelBenchmarkOptions(
+    ModelPreset Preset, int Steps = 4, int BatchSize = 8, int SeqLen = 64, int Accumulation = 2,
+    string Weighting = "uniform", bool Grpo = false, ulong Seed = 0, Device? Device = null,
+    LossNormalization GrpoNormalization = LossNormalization.Token);
+
+/// <summary>
+/// What a run ended with. <paramref name="Tensors"/> holds the final float32 parameters by name and,
+/// for GRPO, the last averaged gradient as <c>optimizer.gradient</c> (unclipped, so its scale shows).
+/// </summary>
+public sealed record DataParallelBenchmarkResult(
+    int Ranks, int Steps, long Tokens, double Seconds, double FinalLoss, IReadOnlyDictionary<string, Tensor> Tensors) : IDisposable
+{
+    public double TokensPerS => Tokens / Math.Max(Seconds, 1e-9);
+
+    public void Dispose()
+    {
+        foreach (var t in Tensors.Values) t.Dispose();
+    }
+}
+
+/// <summary>
+/// Data-parallel training of a preset's model from a fixed seed, through the real loops
+/// (<see cref="TokenTrainer"/>, <see cref="GrpoLearner"/>). Any rank count must end with the weights one
+/// process ends with: documents have random lengths, so the ranks' token counts differ and only
+/// global normalisation gets it right; each rank initialises from its own seed, so only the
+/// broadcast of rank 0's weights makes them start equal.
+/// <para>
+/// AdamW's ε is 1e-6, not 1e-8: at step 1 Adam moves every weight by about lr·sign(g), so a
+/// gradient entry within rounding noise of 0 (summation order differs with the rank count) can move
+/// its weight by up to lr either way. A larger ε damps those entries and leaves the rest unchanged,
+/// so a comparison of weights sees data-parallel errors rather than Adam amplifying float noise.
+/// </para>
+/// </summary>
+public static class DataParallelBenchmark
+{
+    private const int GroupSize = 4;
+    private const double LearningRate = 1e-3;
+    private static readonly AdamWOptions Adam = new(Eps: 1e-6);
+
+    public static DataParallelBenchmarkResult Run(DataParallelBenchmarkOptions options, ICollective? collective, TextWriter log)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Steps);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.SeqLen, 4);
+        var config = options.Preset.Config;
+        if (options.SeqLen > config.MaxPositionEmbeddings)
+            throw new ArgumentException($"sequence length {options.SeqLen} exceeds the preset's max_position_embeddings {config.MaxPositionEmbeddings}.");
+        var device = options.Device ?? CPU;
+        string scratch = Directory.CreateTempSubdirectory("remit-bench-dp-").FullName;
+        try
+        {
+            using var model = new DecoderModel(config);
+            model.InitializeWeights(unchecked((long)options.Seed) + (collective?.Rank ?? 0));
+            model.to(device);
+            var lead = DataParallel.IsLead(collective) ? log : TextWriter.Null;
+            return options.Grpo ? Grpo(options, model, collective, lead) : Tokens(options, model, collective, lead, scratch);
+        }
+        finally
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    private static DataParallelBenchmarkResult Tokens(DataParallelBenchmarkOptions o, DecoderModel model, ICollective? collective, TextWriter log, string scratch)
+    {
+        var config = o.Preset.Config;
+        var device = o.Device ?? CPU;
+        ITokenWeighting weighting = o.Weighting switch
+        {
+            "uniform" => new UniformConfig().Build(),
+            "remit" => new ReMiTConfig().Build(),
+            _ => throw new ArgumentException($"weighting '{o.Weighting}' is not benchmarked; use uniform or remit.", nameof(o)),
+        };
+        using var guide = weighting.Need == GuideNeed.None ? null : new GuideScorer(Guide(config, o.Seed, device));
+        var documents = Documents(config.VocabSize, o.SeqLen, 4 * o.BatchSize * o.Accumulation, o.Seed);
+        using var metrics = new MetricsLog(Path.Combine(scratch, MetricsLog.FileName));
+        var ctx = new StageContext(scratch, device, metrics, log, CancellationToken.None);
+        var spec = new TokenStageSpec($"bench:dp:{o.Weighting}", o.Steps, _ => LearningRate, ClipNorm: 1.0, o.Accumulation,
+                                      CheckpointEvery: o.Steps, LogEvery: Math.Max(1, o.Steps / 10), Adam);
+        var outcome = TokenTrainer.Run(ctx, spec, model,
+            cursor => new PaddedBatcher(documents, o.BatchSize, o.SeqLen, padId: 0, cursor ?? DataCursor.Start(o.Seed), device: device),
+            weighting, guide, Path.Combine(scratch, "checkpoint"), collective);
+        return new DataParallelBenchmarkResult(collective?.Size ?? 1, outcome.Steps, outcome.Tokens, outcome.Seconds, outcome.FinalLoss, Parameters(model));
+    }
+
+    private static DataParallelBenchmarkResult Grpo(DataParallelBenchmarkOptions o, DecoderModel model, ICollective? collective, TextWriter log)
+    {
+        using var optimizer = new FlatAdamW(model.named_parameters(), Adam);
+        DataParallel.BroadcastMaster(optimizer, collective);
+        var learner = new GrpoLearner(model, optimizer, new GrpoLearnerOptions(
+            GroupSize, Temperature: 1.0, AdvantageMode.Grpo, new GrpoLossConfig(Normalization: o.GrpoNormalization), DynamicSampling: true, MaxNewTokens: o.SeqLen,
+            OverlongBuffer: 0, MaxStaleness: 0, ClipNorm: 0, MicroBatchRows: 4), padId: 0, collective);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        long tokens = 0;
+        double loss = double.NaN;
+        for (int step = 0; step < o.Steps; step++)
+        {
+            var rollouts = Rollouts(o.Preset.Config.VocabSize, o.BatchSize, o.SeqLen, SplitMix64.Derive(o.Seed, (ulong)step), step);
+            var stats = learner.Step(rollouts, currentVersion: step, LearningRate);
+            tokens += rollouts.Sum(r => (long)(r.PromptIds.Length + r.CompletionIds.Length));
+            loss = stats.Loss;
+            log.WriteLine($"bench:dp:grpo step {step + 1}/{o.Steps} | loss {stats.Loss:F6} | clip {stats.ClipFraction:F4} | kept groups {stats.KeptGroups}");
+        }
+        var tensors = Parameters(model);
+        tensors["optimizer.gradient"] = optimizer.Gradient.detach().cpu().clone();
+        return new DataParallelBenchmarkResult(collective?.Size ?? 1, o.Steps, tokens, clock.Elapsed.TotalSeconds, loss, tensors);
+    }
+
+    private static DecoderModel Guide(DecoderConfig config, ulong seed, Device device)
+    {
+        var guide = new DecoderModel(config);
+        guide.InitializeWeights(unchecked((long)seed) + 1000); // the same frozen guide on every rank
+        guide.to(device);
+        return guide;
+    }
+
+    // Random token documents of random lengths (BOS-like first token unmasked).
+    private static List<TokenizedDocument> Documents(int vocab, int seqLen, int count, ulong seed)
+    {
+        var rng = new SplitMix64(seed);
+        var documents = new List<TokenizedDocument>(count);
+        for (int d = 0; d < count; d++)
+        {
+            int[] ids = RandomIds(rng, vocab, rng.NextInt(seqLen / 4 + 2, seqLen + 1));
+            var mask = new float[ids.Length];
+            Array.Fill(mask, 1f);
+            mask[0] = 0f;
+            documents.Add(new TokenizedDocument(ids, mask));
+        }
+        return documents;
+    }
+
+    // Groups of GroupSize completions per prompt; behaviour log-probs near a fresh model's uniform
+    // −ln V, so importance ratios sit around 1 and a share of tokens gets clipped.
+    private static List<Rollout> Rollouts(int vocab, int prompts, int seqLen, ulong seed, int version)
+    {
+        var rng = new SplitMix64(seed);
+        var rollouts = new List<Rollout>(prompts * GroupSize);
+        for (int g = 0; g < prompts; g++)
+        {
+            int[] prompt = RandomIds(rng, vocab, rng.NextInt(2, Math.Max(2, seqLen / 4)));
+            for (int i = 0; i < GroupSize; i++)
+            {
+                int[] completion = RandomIds(rng, vocab, rng.NextInt(1, seqLen - prompt.Length));
+                float[] behaviour = completion.Select(_ => (float)(-Math.Log(vocab) + 0.6 * (rng.NextDouble() - 0.5))).ToArray();
+                bool correct = rng.Chance(0.5);
+                rollouts.Add(new Rollout(g, prompt, completion, behaviour, version, Stopped: true) { Reward = correct ? 1 : 0, Correct = correct });
+            }
+        }
+        return rollouts;
+    }
+
+    private static int[] RandomIds(SplitMix64 rng, int vocab, int length) =>
+        Enumerable.Range(0, length).Select(_ => rng.NextInt(1, vocab - 1)).ToArray();
+
+    private static Dictionary<string, Tensor> Parameters(DecoderModel model) =>
+        model.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().to(ScalarType.Float32).cpu().clone());
+}

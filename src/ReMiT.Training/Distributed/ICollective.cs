@@ -1,0 +1,25 @@
+namespace ReMiT.Training.Distributed;
+
+/// <summary>
+/// The collectives data-parallel training needs, over float32 host buffers: Open MPI across
+/// processes (<c>OpenMpiCollective</c> in ReMiT.Cluster) or <see cref="SingleProcessCollective"/>.
+/// MPI semantics: every rank makes the same calls, in the same order, with the same lengths; a rank
+/// that skips one leaves the others waiting forever.
+/// </summary>
+public interface ICollective : IDisposable
+{
+    /// <summary>This process's rank, 0 ≤ Rank &lt; Size; rank 0 writes checkpoints and logs.</summary>
+    int Rank { get; }
+
+    /// <summary>Number of ranks.</summary>
+    int Size { get; }
+
+    /// <summary>Replaces <paramref name="data"/> on every rank by the element-wise sum over all ranks.</summary>
+    void AllReduceSum(Span<float> data);
+
+    /// <summary>Overwrites <paramref name="data"/> on every rank with rank <paramref name="root"/>'s.</summary>
+    void Broadcast(Span<float> data, int root);
+
+    /// <summary>Returns once every rank has called it.</summary>
+    void Barrier();
+}

@@ -1,0 +1,21 @@
+namespace ReMiT.Training.Distributed;
+
+/// <summary>One rank: every collective is the identity. The default when no MPI launcher started us.</summary>
+public sealed class SingleProcessCollective : ICollective
+{
+    public int Rank => 0;
+
+    public int Size => 1;
+
+    public void AllReduceSum(Span<float> data) { }
+
+    public void Broadcast(Span<float> data, int root)
+    {
+        if (root != 0)
+            throw new ArgumentOutOfRangeException(nameof(root), root, "a single process has only rank 0 to broadcast from.");
+    }
+
+    public void Barrier() { }
+
+    public void Dispose() { }
+}
