@@ -1,12 +1,13 @@
 using System.CommandLine;
 using System.Text.Json;
+using ReMiT.Cluster.Benchmarks;
 using ReMiT.Model;
 using ReMiT.Training.Benchmarks;
 using static TorchSharp.torch;
 
 namespace ReMiT.Cli.Commands;
 
-/// <summary><c>remit bench train|generate</c>: throughput of a preset's model on this machine.</summary>
+/// <summary><c>remit bench train|generate|messages</c>: throughput of a preset's model, or of experience messages between two nodes, on this machine.</summary>
 internal static class BenchCommand
 {
     private static readonly JsonSerializerOptions SnakeCase = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
@@ -52,7 +53,27 @@ internal static class BenchCommand
             output.WriteLine(JsonSerializer.Serialize(result, SnakeCase));
             return 0;
         });
-        return new Command("bench", "Benchmarks (results are recorded in bench/RESULTS.md).") { train, generate };
+        var rollouts = new Option<int>("--rollouts") { Description = "Rollouts per RolloutsDone batch.", DefaultValueFactory = _ => 8 };
+        var tokens = new Option<int>("--tokens") { Description = "Completion tokens per rollout (each with a float log-prob).", DefaultValueFactory = _ => 256 };
+        var promptTokens = new Option<int>("--prompt-tokens") { Description = "Prompt tokens per rollout.", DefaultValueFactory = _ => 64 };
+        var window = new Option<int>("--window") { Description = "Batches the receiver keeps requested (it asks for more at half).", DefaultValueFactory = _ => 32 };
+        var seconds = new Option<double>("--seconds") { Description = "Timed seconds (after 1 s of warm-up).", DefaultValueFactory = _ => 5 };
+        var plainTell = new Option<bool>("--plain-tell") { Description = "Send with Tell instead of Chunker.Tell (batches must fit MaxMessageBytes)." };
+        var messages = new Command("messages",
+            "Experience throughput between two ActorSystems over TCP loopback (Akka.Remote, RemitSerializer): a receiver pulls " +
+            "RolloutsDone batches n at a time; prints messages/s and MB/s.\n\nExample:\n  remit bench messages --rollouts 8 --tokens 256 --seconds 5 --json")
+            { rollouts, tokens, promptTokens, window, seconds, plainTell, json };
+        messages.SetGuardedAction((p, output, _) =>
+        {
+            var result = MessageBenchmark.Run(p.GetValue(rollouts), p.GetValue(promptTokens), p.GetValue(tokens), p.GetValue(window),
+                p.GetValue(seconds), viaChunker: !p.GetValue(plainTell));
+            if (!p.GetValue(json))
+                output.WriteLine($"{result.Rollouts} rollouts x {result.CompletionTokens} tokens ({result.MessageBytes:N0} bytes{(result.Chunked ? ", chunked" : "")}): " +
+                                 $"{result.MessagesPerS:F0} messages/s, {result.MegabytesPerS:F1} MB/s, {result.RolloutsPerS:F0} rollouts/s");
+            output.WriteLine(JsonSerializer.Serialize(result, SnakeCase));
+            return 0;
+        });
+        return new Command("bench", "Benchmarks (results are recorded in bench/RESULTS.md).") { train, generate, messages };
     }
 
     private static (Device, ScalarType) Resolve(string device, string dtype)

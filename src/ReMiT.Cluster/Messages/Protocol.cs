@@ -136,3 +136,15 @@ public sealed record StageCompleted([property: Key(0)] string Stage) : IRemitMes
 /// <summary>A stage failed on a worker; the coordinator stops the run with this error.</summary>
 [MessagePackObject]
 public sealed record StageFailed([property: Key(0)] string Stage, [property: Key(1)] string Error) : IRemitMessage;
+
+// ---------------------------------------------------------------- transport
+
+/// <summary>
+/// One piece of a message too big for one remote frame (see <c>Serialization/Chunker.cs</c>):
+/// <paramref name="Bytes"/> is slice <paramref name="Index"/> of <paramref name="Count"/> of the
+/// serialized message whose manifest is <paramref name="Manifest"/>; all pieces share <paramref name="StreamId"/>.
+/// </summary>
+[MessagePackObject]
+public sealed record MessageChunk(
+    [property: Key(0)] long StreamId, [property: Key(1)] int Index, [property: Key(2)] int Count,
+    [property: Key(3)] string Manifest, [property: Key(4)] byte[] Bytes) : IRemitMessage;

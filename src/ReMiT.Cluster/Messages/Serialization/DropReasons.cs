@@ -1,0 +1,23 @@
+namespace ReMiT.Cluster.Messages.Serialization;
+
+/// <summary>
+/// Values of the <c>reason</c> label of <c>remit_messages_dropped_total</c>: why an inbound message
+/// never reached its actor. A fixed, small set, so the counter's cardinality stays bounded.
+/// </summary>
+public static class DropReasons
+{
+    /// <summary>The manifest names no message type this node knows (version skew between nodes).</summary>
+    public const string UnknownManifest = "unknown_manifest";
+
+    /// <summary>The bytes do not decode to a valid message of the manifest's type, or chunks contradict each other.</summary>
+    public const string Malformed = "malformed";
+
+    /// <summary>The payload is larger than the receiver accepts.</summary>
+    public const string Oversized = "oversized";
+
+    /// <summary>A chunked message stopped receiving chunks before it was complete.</summary>
+    public const string ChunkTimeout = "chunk_timeout";
+
+    /// <summary>A chunked message was evicted to keep the assembler within its stream and byte bounds.</summary>
+    public const string ChunkOverflow = "chunk_overflow";
+}

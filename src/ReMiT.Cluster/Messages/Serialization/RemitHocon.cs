@@ -1,0 +1,64 @@
+using Akka.Configuration;
+
+namespace ReMiT.Cluster.Messages.Serialization;
+
+/// <summary>
+/// The HOCON every node combines into its ActorSystem config (<c>nodeConfig.WithFallback(RemitHocon.Config)</c>):
+/// binds <see cref="RemitSerializer"/> to <see cref="IRemitMessage"/> under a fixed id, sizes the remote
+/// frame explicitly with <see cref="MaxMessageBytes"/> safely below it, and sets the split-brain resolver
+/// (keep-majority) explicitly rather than trusting library defaults.
+/// </summary>
+public static class RemitHocon
+{
+    /// <summary>Serializer id on the wire; never change it (nodes of different builds must agree).</summary>
+    public const int SerializerId = 117;
+
+    /// <summary><c>akka.remote.dot-netty.tcp.maximum-frame-size</c>, also the socket send/receive buffer size.</summary>
+    public const int MaximumFrameSizeBytes = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// Largest serialized message: 1 MiB under the frame, which leaves Akka's envelope (recipient and
+    /// sender paths, manifest, sequence numbers; well under 1 KiB) ample room.
+    /// </summary>
+    public const int MaxMessageBytes = 3 * 1024 * 1024;
+
+    /// <summary>Room the serializer insists on between its cap and the frame size (checked at startup).</summary>
+    public const int EnvelopeMarginBytes = 64 * 1024;
+
+    /// <summary>How long membership must be stable before the split-brain resolver downs the minority.</summary>
+    public static readonly TimeSpan SplitBrainStableAfter = TimeSpan.FromSeconds(20);
+
+    private static readonly string SerializerType = TypeName(typeof(RemitSerializer));
+    private static readonly string MessageType = TypeName(typeof(IRemitMessage));
+
+    /// <summary>The fragment as text (for logging the resolved config or splicing into other HOCON).</summary>
+    public static string Text { get; } = $$"""
+        akka.actor {
+          serializers.remit = "{{SerializerType}}"
+          serialization-bindings { "{{MessageType}}" = remit }
+          serialization-identifiers { "{{SerializerType}}" = {{SerializerId}} }
+          serialization-settings.remit {
+            max-message-bytes = {{MaxMessageBytes}}b
+            max-depth = 16
+          }
+        }
+        akka.remote.dot-netty.tcp {
+          maximum-frame-size = {{MaximumFrameSizeBytes}}b
+          send-buffer-size = {{MaximumFrameSizeBytes}}b
+          receive-buffer-size = {{MaximumFrameSizeBytes}}b
+        }
+        akka.cluster {
+          downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
+          split-brain-resolver {
+            active-strategy = keep-majority
+            stable-after = {{(int)SplitBrainStableAfter.TotalSeconds}}s
+            down-all-when-unstable = on
+          }
+        }
+        """;
+
+    /// <summary>The fragment parsed; use as a fallback under node-specific settings.</summary>
+    public static Config Config { get; } = ConfigurationFactory.ParseString(Text);
+
+    private static string TypeName(Type t) => $"{t.FullName}, {t.Assembly.GetName().Name}";
+}
