@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ReMiT.Cluster.Hosting;
 using ReMiT.Model;
 using ReMiT.Training.Flywheel;
 using static TorchSharp.torch;
@@ -64,14 +65,14 @@ public sealed class FlywheelCommandTests : IDisposable
     {
         var config = ConfigLoader.Load(Path.Combine(ReMiT.Tests.Shared.RepoPaths.Root, "cluster", "presets", "smoke.json"));
         string straight = _h.PathOf("straight"), interrupted = _h.PathOf("interrupted");
-        new FlywheelRun(config, straight, CPU, TextWriter.Null, CancellationToken.None).Execute(resume: false);
+        FlywheelDriver.Run(config, straight, CPU, TextWriter.Null, resume: false, CancellationToken.None);
 
         // Interrupt mid-way through mid-training (after its first checkpoint), then resume.
         using var cancel = new CancellationTokenSource();
         var tripwire = new TripwireWriter("midtrain:remit step 00010", cancel);
-        Assert.ThrowsAny<OperationCanceledException>(() => new FlywheelRun(config, interrupted, CPU, tripwire, cancel.Token).Execute(resume: false));
+        Assert.ThrowsAny<OperationCanceledException>(() => FlywheelDriver.Run(config, interrupted, CPU, tripwire, resume: false, cancel.Token));
         Assert.False(File.Exists(Path.Combine(interrupted, "models", "remit", "model.safetensors")));
-        new FlywheelRun(config, interrupted, CPU, TextWriter.Null, CancellationToken.None).Execute(resume: true);
+        FlywheelDriver.Run(config, interrupted, CPU, TextWriter.Null, resume: true, CancellationToken.None);
 
         foreach (string model in new[] { "base", "remit", "remit+rl", "uniform+rl" })
             Assert.True(File.ReadAllBytes(Path.Combine(straight, "models", model, "model.safetensors"))

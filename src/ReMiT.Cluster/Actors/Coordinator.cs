@@ -4,6 +4,7 @@ using Akka.Actor;
 using Akka.Event;
 using ReMiT.Cluster.Coordination;
 using ReMiT.Cluster.Messages;
+using ReMiT.Cluster.Messages.Serialization;
 using ReMiT.Cluster.Metrics;
 using ReMiT.Training.Flywheel;
 using ReMiT.Training.Reporting;
@@ -78,6 +79,8 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
         Receive<StageCompleted>(c => { if (c.Stage == _stage?.Name) NextStage(); });
         Receive<StageFailed>(f => Finish($"{f.Stage} failed on {Describe(Sender)}: {f.Error}"));
         Receive<Tick>(_ => OnTick());
+        var assembler = new ChunkAssembler(onDropped: reason => metrics.MessagesDropped.WithLabels(reason).Inc(), log: _log);
+        Receive<MessageChunk>(c => { if (assembler.Add(c) is { } whole) Self.Forward(whole); });
         Receive<ReportBuilt>(r => Stop(r.Error));
     }
 
@@ -263,7 +266,7 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
         if (!_verified.TryGetValue(step, out var units) || units.Values.Sum(u => u.Length) < rl.PromptsPerStep * rl.GroupSize) return;
         if (!_stepWaiters.Remove(step, out var waiters)) return;
         var batch = new RlStepBatch(_stage!.Name, step, units.Values.SelectMany(u => u).OrderBy(r => r.Prompt).ToArray());
-        foreach (var learner in waiters) learner.Tell(batch);
+        foreach (var learner in waiters) Chunker.Tell(learner, batch, Self);
         if (waiters.Count == Learners().Count) _verified.Remove(step); // every rank has it
         else _stepWaiters[step] = []; // other ranks will ask
     }
@@ -282,7 +285,7 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
         var outcome = _books[WorkKinds.Guide].Complete(scored.WorkId);
         if (outcome == LeaseBook<IActorRef>.Outcome.Duplicate) { _metrics.ExperiencesDuplicated.Inc(); return; }
         if (outcome == LeaseBook<IActorRef>.Outcome.Unknown) return;
-        if (_guideRequesters.Remove(scored.WorkId, out var learner)) learner.Tell(scored);
+        if (_guideRequesters.Remove(scored.WorkId, out var learner)) Chunker.Tell(learner, scored, Self);
         Dispatch();
     }
 
@@ -335,7 +338,7 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
             if (room <= 0) continue;
             var work = book.Take(worker, room);
             _credit[creditKind][worker] = room - work.Count;
-            foreach (var w in work) worker.Tell(w);
+            foreach (var w in work) Chunker.Tell(worker, (IRemitMessage)w, Self);
         }
     }
 

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Event;
 using ReMiT.Cluster.Hosting;
 using ReMiT.Cluster.Messages;
 using ReMiT.Model.Checkpoints;

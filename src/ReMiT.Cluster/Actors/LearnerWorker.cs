@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Akka.Actor;
+using Akka.Event;
 using ReMiT.Cluster.Hosting;
 using ReMiT.Cluster.Messages;
 using ReMiT.Cluster.Weights;
@@ -58,7 +59,7 @@ public sealed class LearnerWorker : RoleWorker
     {
         try
         {
-            var runner = new StageRunner(Node.Run, Node.StageContext(), Node.Collective);
+            var runner = new StageRunner(Node.Run, Node.StageContext(), Node.Collective.Size > 1 ? Node.Collective : null);
             switch (stage.Kind)
             {
                 case PlannedKind.Pretrain: runner.Pretrain(stage); break;
@@ -110,7 +111,10 @@ public sealed class LearnerWorker : RoleWorker
                     owner.Coordinator.Tell(new WeightsPublished(earlier.Version.Number, stage, earlier.Step), owner._self); // after a resume
                 owner.Coordinator.Tell(new WeightsPublished(version, stage, step), owner._self);
             }
-            return node.Collective.BroadcastInt(version, root: 0);
+            // Every rank needs the version (its staleness check); exact as a float up to 2^24 versions.
+            Span<float> shared = [version];
+            node.Collective.Broadcast(shared, root: 0);
+            return (long)shared[0];
         }
 
         public IReadOnlyList<Rollout> Fetch(int step, CancellationToken cancellation)

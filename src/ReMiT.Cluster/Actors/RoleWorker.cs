@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using ReMiT.Cluster.Hosting;
 using ReMiT.Cluster.Messages;
+using ReMiT.Cluster.Messages.Serialization;
 
 namespace ReMiT.Cluster.Actors;
 
@@ -43,6 +44,9 @@ public abstract class RoleWorker : ReceiveActor, IWithTimers
             if (first) OnRegistered(r);
         });
         Receive<RunFinished>(f => Node.Finished.TrySetResult(f.Error));
+        // Big messages arrive in chunks; the whole message is handled as if it came in one piece.
+        var assembler = new ChunkAssembler(onDropped: reason => Node.Metrics.MessagesDropped.WithLabels(reason).Inc(), log: Log);
+        Receive<MessageChunk>(c => { if (assembler.Add(c) is { } whole) Self.Forward(whole); });
     }
 
     protected override void PreStart()

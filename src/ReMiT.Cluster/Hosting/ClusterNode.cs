@@ -34,7 +34,7 @@ public static class ClusterNode
             var cluster = Akka.Cluster.Cluster.Get(system);
             if (options.SeedNodes.Count == 0) cluster.Join(cluster.SelfAddress); // founding node (and the embedded default)
             else cluster.JoinSeedNodes(options.SeedNodes.Select(Address.Parse));
-            RemitSerializer.DroppedMessage = reason => node.Metrics.MessagesDropped.WithLabels(reason).Inc();
+            RemitSerializer.For(system).CountDropsIn(node.Metrics);
 
             if (options.Roles.Contains("coordinator"))
             {

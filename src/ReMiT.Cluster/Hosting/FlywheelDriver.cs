@@ -1,7 +1,7 @@
 using ReMiT.Cluster.Metrics;
 using ReMiT.Model;
 using ReMiT.Training.Flywheel;
-using ReMiT.Training.Parallel;
+using ReMiT.Training.Distributed;
 using ReMiT.Training.Reporting;
 using static TorchSharp.torch;
 

@@ -1,6 +1,6 @@
 using ReMiT.Cluster.Metrics;
 using ReMiT.Training.Flywheel;
-using ReMiT.Training.Parallel;
+using ReMiT.Training.Distributed;
 using ReMiT.Training.Reporting;
 using ReMiT.Training.Stages;
 using static TorchSharp.torch;
@@ -44,12 +44,14 @@ public sealed class NodeServices(string runDirectory, Device device, RemitMetric
     {
         lock (_gate)
         {
+            // Rank 0 speaks for the learners in metrics.jsonl and on the console; other ranks keep their own file.
+            bool lead = Collective.Rank == 0;
             if (_metricsLog is null)
             {
-                _metricsLog = MetricsLog.ForRun(RunDirectory);
+                _metricsLog = lead ? MetricsLog.ForRun(RunDirectory) : new MetricsLog(Path.Combine(RunDirectory, "ranks", $"metrics.rank{Collective.Rank}.jsonl"));
                 _bridge = new MetricsBridge(Metrics, _metricsLog);
             }
-            return new StageContext(RunDirectory, Device, _metricsLog, Log, Cancellation);
+            return new StageContext(RunDirectory, Device, _metricsLog, lead ? Log : TextWriter.Null, Cancellation);
         }
     }
 

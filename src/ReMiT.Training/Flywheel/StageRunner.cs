@@ -3,6 +3,7 @@ using ReMiT.Model.Checkpoints;
 using ReMiT.Tasks.Gsm;
 using ReMiT.Tokenization;
 using ReMiT.Training.Data;
+using ReMiT.Training.Distributed;
 using ReMiT.Training.Losses;
 using ReMiT.Training.Optim;
 using ReMiT.Training.Reporting;
@@ -19,7 +20,8 @@ namespace ReMiT.Training.Flywheel;
 /// workers call them: learners run the training stages, rollout nodes the evaluation. A stage whose
 /// summary exists is done; an interrupted one continues from its last checkpoint.
 /// </summary>
-public sealed class StageRunner(RunContext run, StageContext ctx)
+/// <param name="collective">Data-parallel learner ranks (null: one process).</param>
+public sealed class StageRunner(RunContext run, StageContext ctx, ICollective? collective = null)
 {
     private readonly SpecialTokenIds _special = SpecialTokenIds.From(run.Tokenizer);
 
@@ -42,7 +44,7 @@ public sealed class StageRunner(RunContext run, StageContext ctx)
                                       s.CheckpointEvery, s.LogEvery, new AdamWOptions(WeightDecay: s.WeightDecay));
         Finish(stage, StageKind.Pretrain, model, () => TokenTrainer.Run(ctx, spec, model,
             cursor => new PackedBatcher(run.PretrainData, s.BatchSize, s.SeqLen, cursor ?? DataCursor.Start(run.Seed), ctx.Device),
-            new UniformConfig().Build(), guide: null, CheckpointDir(stage.Name)));
+            new UniformConfig().Build(), guide: null, CheckpointDir(stage.Name), collective));
     }
 
     /// <summary>
@@ -65,18 +67,20 @@ public sealed class StageRunner(RunContext run, StageContext ctx)
         Finish(stage, StageKind.Midtrain, model, () => TokenTrainer.Run(ctx, spec, model, cursor =>
             {
                 var start = cursor ?? DataCursor.Start(run.Seed + 2);
+                // Remote-guided: shard first, so the guide scores only this rank's rows.
                 return remote
-                    ? new PrefetchingGuideBatcher(new PackedBatcher(run.MidTrainData, s.BatchSize, s.SeqLen, start, CPU), prefetch, remoteGuide!, ctx.Device, ctx.Cancellation)
+                    ? new PrefetchingGuideBatcher(DataParallel.ShardRows(new PackedBatcher(run.MidTrainData, s.BatchSize, s.SeqLen, start, CPU), collective),
+                                                  prefetch, remoteGuide!, ctx.Device, ctx.Cancellation)
                     : new PackedBatcher(run.MidTrainData, s.BatchSize, s.SeqLen, start, ctx.Device);
             },
-            weighting, scorer, CheckpointDir(stage.Name)));
+            weighting, scorer, CheckpointDir(stage.Name), collective));
     }
 
     /// <summary>RLVR with GRPO; the steps' verified rollouts come from <paramref name="source"/>.</summary>
     public void Rl(PlannedStage stage, IRlStepSource source)
     {
         using var model = HfCheckpoint.Load(ModelDir(stage.From), ctx.Device);
-        Finish(stage, StageKind.Rl, model, () => GrpoStage.Run(ctx, stage.Name, run.Config.Rl, model, _special.Pad, CheckpointDir(stage.Name), source));
+        Finish(stage, StageKind.Rl, model, () => GrpoStage.Run(ctx, stage.Name, run.Config.Rl, model, _special.Pad, CheckpointDir(stage.Name), source, collective));
     }
 
     /// <summary>Greedy pass@1 and sampled pass@k per op and split of a trained model.</summary>
@@ -113,6 +117,7 @@ public sealed class StageRunner(RunContext run, StageContext ctx)
     {
         var started = DateTimeOffset.UtcNow;
         StageOutcome outcome = body();
+        if (!DataParallel.IsLead(collective)) return; // ranks hold identical weights: rank 0 writes them
         string dir = ModelDir(stage.To);
         HfCheckpoint.Save(model, dir);
         run.Tokenizer.Save(Path.Combine(dir, HfCheckpoint.TokenizerFile));

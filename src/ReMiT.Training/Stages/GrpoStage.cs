@@ -31,12 +31,12 @@ public interface IRlStepSource
 public static class GrpoStage
 {
     public static StageOutcome Run(StageContext ctx, string stage, RlSection cfg, DecoderModel model, int padId,
-                                   string checkpointDir, IRlStepSource source)
+                                   string checkpointDir, IRlStepSource source, Distributed.ICollective? collective = null)
     {
         using var optimizer = new FlatAdamW(model.named_parameters(), new AdamWOptions(WeightDecay: 0.0));
         var learner = new GrpoLearner(model, optimizer, new GrpoLearnerOptions(
             cfg.GroupSize, cfg.Temperature, cfg.Advantage == "dr_grpo" ? AdvantageMode.DrGrpo : AdvantageMode.Grpo,
-            cfg.GrpoConfig(), cfg.DynamicSampling, cfg.MaxNewTokens, cfg.OverlongBuffer, cfg.MaxStaleness, cfg.ClipNorm), padId);
+            cfg.GrpoConfig(), cfg.DynamicSampling, cfg.MaxNewTokens, cfg.OverlongBuffer, cfg.MaxStaleness, cfg.ClipNorm), padId, collective);
 
         int step = 0;
         long tokens = 0;
@@ -48,6 +48,7 @@ public static class GrpoStage
             ctx.Log.WriteLine($"{stage}: resuming at step {step}/{cfg.Steps}");
         }
 
+        Distributed.DataParallel.BroadcastMaster(optimizer, collective); // every rank starts from rank 0's weights
         var clock = Stopwatch.StartNew();
         double lastReward = double.NaN;
         long version = source.PolicyReady(model, step);
@@ -73,7 +74,7 @@ public static class GrpoStage
                 ctx.Log.WriteLine($"{stage} step {step:D4}/{cfg.Steps:D4} | reward {stats.RewardMean:F3} | acc {stats.Accuracy:P0} | " +
                                   $"groups kept {stats.KeptGroups}/{rollouts.Count / cfg.GroupSize} | len {stats.MeanCompletionTokens:F0} | clip {stats.ClipFraction:F3} | eta {TimeSpan.FromSeconds(eta):mm\\:ss}");
             }
-            if (step % cfg.CheckpointEvery == 0 || step == cfg.Steps)
+            if ((step % cfg.CheckpointEvery == 0 || step == cfg.Steps) && Distributed.DataParallel.IsLead(collective))
                 TrainingCheckpoint.Save(checkpointDir, model, optimizer, new CheckpointMeta { Stage = stage, Step = step, PolicyVersion = version, Tokens = tokens });
             if (step < cfg.Steps) version = source.PolicyReady(model, step);
         }
