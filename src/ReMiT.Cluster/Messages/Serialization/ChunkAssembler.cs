@@ -9,14 +9,15 @@ namespace ReMiT.Cluster.Messages.Serialization;
 /// <c>maxBufferedBytes</c> buffered in all (the stalest stream is evicted first), and a stream that
 /// receives nothing for <c>timeout</c> is dropped. A chunk that contradicts its stream (another Count or
 /// Manifest, other bytes at a seen index, an index out of range) drops the stream as malformed. Every
-/// drop is logged once and reported through <c>onDropped</c> with a <see cref="DropReasons"/> value.
+/// drop is logged once and reported through <c>onDropped</c> with a <see cref="DropReasons"/> value;
+/// later chunks of a finished (completed or dropped) stream are ignored.
 /// <code>
 /// Receive&lt;MessageChunk&gt;(chunk => { if (_assembler.Add(chunk) is { } whole) Self.Forward(whole); });
 /// </code>
 /// </summary>
 public sealed class ChunkAssembler
 {
-    private const int RememberedCompleted = 1024;
+    private const int RememberedFinished = 1024;
 
     private readonly int _maxOpenStreams;
     private readonly long _maxBufferedBytes;
@@ -26,9 +27,10 @@ public sealed class ChunkAssembler
     private readonly Action<string>? _onDropped;
     private readonly ILoggingAdapter? _log;
     private readonly Dictionary<long, Stream> _open = [];
-    // Streams finished recently: late duplicates of their chunks are ignored instead of opening a stream that can only time out.
-    private readonly HashSet<long> _completed = [];
-    private readonly Queue<long> _completedOrder = new();
+    // Streams finished recently (completed or dropped): their late chunks are ignored instead of opening
+    // a stream that can only time out (and be counted a second time).
+    private readonly HashSet<long> _finished = [];
+    private readonly Queue<long> _finishedOrder = new();
 
     public ChunkAssembler(
         int maxOpenStreams = 64, long maxBufferedBytes = 512L * 1024 * 1024, int maxMessageBytes = Chunker.MaxChunkedMessageBytes,
@@ -56,7 +58,7 @@ public sealed class ChunkAssembler
     public IRemitMessage? Add(MessageChunk chunk)
     {
         Sweep();
-        if (_completed.Contains(chunk.StreamId))
+        if (_finished.Contains(chunk.StreamId))
             return null;
         if (Invalid(chunk) is { } problem)
         {
@@ -109,22 +111,18 @@ public sealed class ChunkAssembler
     /// <summary>Drops every stream idle for longer than the timeout (also done on each <see cref="Add"/>); returns how many.</summary>
     public int Sweep()
     {
-        int dropped = 0;
-        foreach (var stream in _open.Values.ToArray())
-        {
+        List<Stream>? idle = null;
+        foreach (var stream in _open.Values)
             if (_time.GetElapsedTime(stream.LastSeen) > _timeout)
-            {
-                Drop(stream, DropReasons.ChunkTimeout, $"no chunk for {_timeout.TotalSeconds:F0} s");
-                dropped++;
-            }
-        }
-        return dropped;
+                (idle ??= []).Add(stream);
+        foreach (var stream in idle ?? [])
+            Drop(stream, DropReasons.ChunkTimeout, $"no chunk for {_timeout.TotalSeconds:F0} s");
+        return idle?.Count ?? 0;
     }
 
     private IRemitMessage? Complete(Stream stream)
     {
         Forget(stream);
-        Remember(stream.Id);
         var whole = new byte[stream.Bytes];
         int offset = 0;
         for (int i = 0; i < stream.Count; i++)
@@ -162,16 +160,13 @@ public sealed class ChunkAssembler
 
     private void Forget(Stream stream)
     {
-        if (_open.Remove(stream.Id))
-            BufferedBytes -= stream.Bytes;
-    }
-
-    private void Remember(long id)
-    {
-        if (_completedOrder.Count == RememberedCompleted)
-            _completed.Remove(_completedOrder.Dequeue());
-        _completed.Add(id);
-        _completedOrder.Enqueue(id);
+        if (!_open.Remove(stream.Id))
+            return;
+        BufferedBytes -= stream.Bytes;
+        if (_finishedOrder.Count == RememberedFinished)
+            _finished.Remove(_finishedOrder.Dequeue());
+        _finished.Add(stream.Id);
+        _finishedOrder.Enqueue(stream.Id);
     }
 
     private void Report(long id, string? manifest, string reason, string detail)

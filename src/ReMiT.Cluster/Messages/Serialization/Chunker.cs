@@ -33,6 +33,8 @@ public static class Chunker
         byte[] bytes = RemitCodec.Default.Serialize(message);
         if (bytes.Length <= maxChunkBytes)
         {
+            // Remoting serializes the message again on its writer thread; hand it these bytes instead.
+            RemitCodec.RememberSerialized(message, bytes);
             target.Tell(message, sender);
             return;
         }

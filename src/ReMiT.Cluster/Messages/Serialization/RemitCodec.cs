@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Serialization;
 using MessagePack;
 
@@ -16,6 +17,10 @@ internal sealed class RemitCodec
     public const int DefaultMaxDepth = 16;
 
     private static readonly Lazy<RemitCodec> LazyDefault = new(() => new RemitCodec(MessageRegistry.Default));
+
+    // Bytes already computed for a message instance (by Chunker.Tell, to measure it), keyed by reference
+    // and held only as long as the message itself: the serializer reuses them instead of encoding twice.
+    private static readonly ConditionalWeakTable<object, byte[]> Serialized = new();
 
     private readonly MessagePackSerializerOptions _options;
 
@@ -41,8 +46,13 @@ internal sealed class RemitCodec
     public byte[] Serialize(object message)
     {
         ManifestOf(message);
+        if (Serialized.TryGetValue(message, out var bytes))
+            return bytes;
         return MessagePackSerializer.Serialize(message.GetType(), message, _options);
     }
+
+    /// <summary>Lets the next <see cref="Serialize"/> of this very instance return <paramref name="bytes"/> (messages are immutable records).</summary>
+    public static void RememberSerialized(object message, byte[] bytes) => Serialized.AddOrUpdate(message, bytes);
 
     /// <summary>Decodes <paramref name="bytes"/> as the type named by <paramref name="manifest"/>, refusing anything above <paramref name="maxBytes"/>.</summary>
     public DecodeResult Deserialize(ReadOnlyMemory<byte> bytes, string? manifest, int maxBytes)

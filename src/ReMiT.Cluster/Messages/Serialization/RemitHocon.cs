@@ -39,7 +39,7 @@ public static class RemitHocon
           serialization-identifiers { "{{SerializerType}}" = {{SerializerId}} }
           serialization-settings.remit {
             max-message-bytes = {{MaxMessageBytes}}b
-            max-depth = 16
+            max-depth = {{RemitCodec.DefaultMaxDepth}}
           }
         }
         akka.remote.dot-netty.tcp {

@@ -19,10 +19,11 @@ namespace ReMiT.Cluster.Messages.Serialization;
 /// catches any exception from deserialization, logs one warning with the serializer id, manifest and
 /// our message, drops the message and keeps the association up (Akka.Remote/Endpoint.cs,
 /// <c>EndpointReader.Reading</c> → <c>LogTransientSerializationError</c>, since akkadotnet/akka.net#5971);
-/// <c>RemitSerializerRemotingTests</c> shows it on 1.5.74. So we throw rather than hand actors a
-/// sentinel, and raise <see cref="Dropped"/> so the node counts it in <c>remit_messages_dropped_total</c>.
-/// Serialization failures are <see cref="SerializationException"/>s too: the EndpointWriter treats
-/// exactly those (and ArgumentException) as transient, anything else tears the association down.
+/// <c>RemotingTests.FromBinary_UnknownCorruptAndOversizedOverRemoting_…</c> shows it on 1.5.74. So we
+/// throw rather than hand actors a sentinel, and raise <see cref="Dropped"/> so the node counts it in
+/// <c>remit_messages_dropped_total</c>. Serialization failures are <see cref="SerializationException"/>s
+/// too: <c>EndpointWriter.WriteSend</c> logs those (and ArgumentException) as transient and keeps the
+/// association, while other exceptions fail the endpoint (as read in 1.5.30; akka.net#7923 widens this later).
 /// </para>
 /// </summary>
 public sealed class RemitSerializer : SerializerWithStringManifest

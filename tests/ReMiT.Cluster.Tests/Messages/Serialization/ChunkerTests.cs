@@ -153,7 +153,9 @@ public sealed class ChunkerTests
         Assert.Equal([DropReasons.ChunkOverflow], drops);
         Assert.Equal(2, assembler.OpenStreams);
         Assert.IsType<StageFailed>(second.Skip(1).Select(assembler.Add).ToList()[^1]);
-        Assert.Null(first.Skip(1).Select(assembler.Add).ToList()[^1]); // the evicted stream starts over and cannot complete
+        Assert.All(first.Skip(1), c => Assert.Null(assembler.Add(c))); // the evicted stream's late chunks are ignored
+        Assert.Equal([DropReasons.ChunkOverflow], drops);
+        Assert.Equal(1, assembler.OpenStreams);
     }
 
     [Fact]
@@ -180,7 +182,8 @@ public sealed class ChunkerTests
         var chunks = Chunker.Split(new StageFailed("a", new string('x', 80)), 30);
         foreach (var c in chunks)
             Assert.Null(assembler.Add(c));
-        Assert.Equal(DropReasons.Oversized, drops[0]);
+        Assert.Equal([DropReasons.Oversized], drops);
+        Assert.Equal(0, assembler.OpenStreams);
     }
 
     [Fact]
@@ -197,6 +200,16 @@ public sealed class ChunkerTests
         var chunk = Chunker.Split(message, Chunker.MaxChunkBytes)[0];
         Assert.Equal(Chunker.MaxChunkBytes, chunk.Bytes.Length);
         Assert.True(RemitCodec.Default.Serialize(chunk).Length <= RemitHocon.MaxMessageBytes);
+    }
+
+    [Fact]
+    public void Serialize_InstanceChunkerAlreadyMeasured_ReusesItsBytes()
+    {
+        var message = new StageFailed("rl", "boom");
+        var bytes = RemitCodec.Default.Serialize(message);
+        RemitCodec.RememberSerialized(message, bytes);
+        Assert.Same(bytes, RemitCodec.Default.Serialize(message));
+        Assert.NotSame(bytes, RemitCodec.Default.Serialize(message with { }));
     }
 
     private sealed class ManualTime : TimeProvider

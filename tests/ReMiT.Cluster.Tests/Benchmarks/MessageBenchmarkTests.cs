@@ -1,0 +1,17 @@
+using ReMiT.Cluster.Benchmarks;
+
+namespace ReMiT.Cluster.Tests.Benchmarks;
+
+public sealed class MessageBenchmarkTests
+{
+    [Theory]
+    [InlineData(8, 32, false)]
+    [InlineData(512, 4, true)]
+    public void Run_ShortRunOverLoopback_PullsBatches(int rollouts, int window, bool chunked)
+    {
+        var result = MessageBenchmark.Run(rollouts, promptTokens: 64, completionTokens: 256, window, seconds: 0.5, warmupSeconds: 0.3);
+        Assert.Equal(chunked, result.Chunked);
+        Assert.True(result.Messages > 0, $"no batch arrived: {result}");
+        Assert.Equal(result.Messages * (double)result.MessageBytes / result.Seconds / 1e6, result.MegabytesPerS, 6);
+    }
+}
