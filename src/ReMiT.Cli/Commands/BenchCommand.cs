@@ -52,7 +52,8 @@ internal static class BenchCommand
             output.WriteLine(JsonSerializer.Serialize(result, SnakeCase));
             return 0;
         });
-        return new Command("bench", "Benchmarks (results are recorded in bench/RESULTS.md).") { train, generate };
+        return new Command("bench", "Benchmarks (results are recorded in bench/RESULTS.md).")
+            { train, generate, BenchParallelCommands.AllReduce(), BenchParallelCommands.DataParallel() };
     }
 
     private static (Device, ScalarType) Resolve(string device, string dtype)
