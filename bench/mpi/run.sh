@@ -16,6 +16,7 @@ remit=src/ReMiT.Cli/bin/Release/net10.0/linux-x64/remit.dll
 
 # Root in a container: mpirun refuses without these. --oversubscribe: np may exceed the cores.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export TERM=dumb  # mpirun gives ranks a pty; without this .NET prefixes its output with terminal escapes
 launch() { mpirun --oversubscribe -np "$np" "$@"; }
 busbw() { grep -o '"bus_bandwidth":[0-9.eE+-]*' | cut -d: -f2; }
 
