@@ -19,6 +19,7 @@ internal static class MpiRun
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            Environment = { ["TERM"] = "dumb" }, // mpirun gives ranks a pty; .NET would prefix output with terminal escapes
         };
         // Root in CI containers needs the flag; --oversubscribe lets 2 ranks run on a 1-core runner.
         foreach (string a in (string[])["--allow-run-as-root", "--oversubscribe", "-np", ranks.ToString(),

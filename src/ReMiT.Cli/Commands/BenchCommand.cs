@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace ReMiT.Cli.Commands;
 
-/// <summary><c>remit bench train|generate</c>: throughput of a preset's model on this machine.</summary>
+/// <summary><c>remit bench train|generate</c>: throughput of a preset's model on this machine (allreduce and dp: <see cref="BenchParallelCommands"/>).</summary>
 internal static class BenchCommand
 {
     private static readonly JsonSerializerOptions SnakeCase = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
@@ -53,7 +53,7 @@ internal static class BenchCommand
             return 0;
         });
         return new Command("bench", "Benchmarks (results are recorded in bench/RESULTS.md).")
-            { train, generate, BenchParallelCommands.AllReduce(), BenchParallelCommands.DataParallel() };
+            { train, generate, BenchParallelCommands.CreateAllReduce(), BenchParallelCommands.CreateDataParallel() };
     }
 
     private static (Device, ScalarType) Resolve(string device, string dtype)

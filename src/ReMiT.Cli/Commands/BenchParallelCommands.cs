@@ -4,7 +4,6 @@ using ReMiT.Cluster.Mpi;
 using ReMiT.Model;
 using ReMiT.Model.Checkpoints;
 using ReMiT.Training.Benchmarks;
-using ReMiT.Training.Distributed;
 using static TorchSharp.torch;
 
 namespace ReMiT.Cli.Commands;
@@ -17,7 +16,7 @@ internal static class BenchParallelCommands
 {
     private static readonly JsonSerializerOptions SnakeCase = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    public static Command AllReduce()
+    public static Command CreateAllReduce()
     {
         var mb = new Option<int>("--mb") { Description = "Buffer size in MiB (float32).", DefaultValueFactory = _ => 64 };
         var iters = new Option<int>("--iters") { Description = "Timed all-reduces (after 2 warmup ones).", DefaultValueFactory = _ => 20 };
@@ -26,9 +25,8 @@ internal static class BenchParallelCommands
             "Times in-place float32 MPI_Allreduce through the .NET binding after checking a sum and a broadcast on every rank; " +
             "prints algorithm and bus bandwidth (GB/s, bus = 2(N-1)/N x algorithm).\n\n" +
             "Example:\n  mpirun --allow-run-as-root --oversubscribe -np 2 remit bench allreduce --mb 64 --iters 20") { mb, iters, json };
-        command.SetGuardedAction((p, output, error) =>
+        command.SetGuardedAction((p, output, error) => Collectives.Run(collective =>
         {
-            using var collective = Collectives.FromEnvironment();
             var r = AllReduceBenchmark.Run(collective, (long)p.GetValue(mb) << 20, p.GetValue(iters));
             if (collective.Rank == 0)
             {
@@ -40,11 +38,11 @@ internal static class BenchParallelCommands
             if (r.RanksFailingCheck == 0) return 0;
             error.WriteLine($"bench allreduce: rank {collective.Rank}: {r.RanksFailingCheck} of {r.Ranks} ranks got a wrong sum or broadcast.");
             return 1;
-        });
+        }, error));
         return command;
     }
 
-    public static Command DataParallel()
+    public static Command CreateDataParallel()
     {
         var preset = new Option<string>("--preset") { Description = "Model preset: smoke, tiny, small or base.", DefaultValueFactory = _ => "smoke" };
         var steps = new Option<int>("--steps") { Description = "Optimizer steps.", DefaultValueFactory = _ => 4 };
@@ -60,9 +58,8 @@ internal static class BenchParallelCommands
             "the mpirun ranks (or alone); any rank count must end with the same weights. Prints global tokens/s.\n\n" +
             "Example:\n  mpirun --allow-run-as-root --oversubscribe -np 2 remit bench dp --steps 4 --out /tmp/dp2.safetensors")
             { preset, steps, batch, seq, accumulation, weighting, grpo, outPath, json };
-        command.SetGuardedAction((p, output, _) =>
+        command.SetGuardedAction((p, output, error) => Collectives.Run(collective =>
         {
-            using var collective = Collectives.FromEnvironment();
             TorchRuntime.EnsureLoaded();
             var options = new DataParallelBenchmarkOptions(ModelPresets.Get(p.GetValue(preset)!), p.GetValue(steps), p.GetValue(batch),
                 p.GetValue(seq), p.GetValue(accumulation), p.GetValue(weighting)!, p.GetValue(grpo));
@@ -80,7 +77,7 @@ internal static class BenchParallelCommands
                 result.Seconds, result.TokensPerS, result.FinalLoss,
             }, SnakeCase));
             return 0;
-        });
+        }, error));
         return command;
     }
 }

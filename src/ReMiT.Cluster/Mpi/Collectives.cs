@@ -25,4 +25,33 @@ public static class Collectives
             throw new DllNotFoundException($"{WorldSizeVariable}={size}: this process was started by mpirun, but {e.Message}", e);
         }
     }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> with this process's collective and disposes it. In a job of
+    /// several ranks an exception is written to <paramref name="error"/> with the rank and then
+    /// aborts the whole job, before any unwinding: otherwise the other ranks would wait forever in
+    /// their next collective, and this rank's MPI_Finalize (on dispose) would wait for them.
+    /// </summary>
+    public static int Run(Func<ICollective, int> body, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        using var collective = FromEnvironment();
+        try
+        {
+            return body(collective);
+        }
+        catch (Exception e) when (collective is OpenMpiCollective { Size: > 1 } mpi && AbortJob(mpi, e, error))
+        {
+            throw; // not reached: AbortJob ends the process
+        }
+    }
+
+    // An exception filter, so it runs while the failing frames (and any lock they hold) are still on the stack.
+    private static bool AbortJob(OpenMpiCollective mpi, Exception e, TextWriter error)
+    {
+        error.WriteLine($"rank {mpi.Rank} of {mpi.Size}: {e.GetType().Name}: {e.Message}; aborting the MPI job.");
+        error.Flush();
+        mpi.Abort(errorCode: 1);
+        return false;
+    }
 }

@@ -23,6 +23,7 @@ internal sealed unsafe class MpiNative
     private readonly delegate* unmanaged<int*, int> _finalized;
     private readonly delegate* unmanaged<int*, byte***, int, int*, int> _initThread;
     private readonly delegate* unmanaged<int> _finalize;
+    private readonly delegate* unmanaged<nint, int, int> _abort;
     private readonly delegate* unmanaged<nint, nint, int> _commSetErrhandler;
     private readonly delegate* unmanaged<nint, int*, int> _commRank;
     private readonly delegate* unmanaged<nint, int*, int> _commSize;
@@ -38,6 +39,7 @@ internal sealed unsafe class MpiNative
         _finalized = (delegate* unmanaged<int*, int>)Export(lib, "MPI_Finalized");
         _initThread = (delegate* unmanaged<int*, byte***, int, int*, int>)Export(lib, "MPI_Init_thread");
         _finalize = (delegate* unmanaged<int>)Export(lib, "MPI_Finalize");
+        _abort = (delegate* unmanaged<nint, int, int>)Export(lib, "MPI_Abort");
         _commSetErrhandler = (delegate* unmanaged<nint, nint, int>)Export(lib, "MPI_Comm_set_errhandler");
         _commRank = (delegate* unmanaged<nint, int*, int>)Export(lib, "MPI_Comm_rank");
         _commSize = (delegate* unmanaged<nint, int*, int>)Export(lib, "MPI_Comm_size");
@@ -90,6 +92,9 @@ internal sealed unsafe class MpiNative
     }
 
     public void FinalizeMpi() => Check(_finalize(), "MPI_Finalize");
+
+    /// <summary>MPI_Abort on MPI_COMM_WORLD: Open MPI ends every rank, this one included, and does not return.</summary>
+    public void Abort(int errorCode) => Check(_abort(_commWorld, errorCode), "MPI_Abort");
 
     /// <summary>Errors on MPI_COMM_WORLD come back as return codes (then exceptions) instead of aborting the job.</summary>
     public void ReturnErrors() => Check(_commSetErrhandler(_commWorld, _errorsReturn), "MPI_Comm_set_errhandler");

@@ -71,6 +71,13 @@ public sealed unsafe class OpenMpiCollective : ICollective
         }
     }
 
+    /// <summary>
+    /// Ends every rank of the job now (MPI_Abort). For a failure on one rank: its peers would wait
+    /// forever in their next collective, and its own MPI_Finalize would wait for them. Takes no lock:
+    /// the failing thread may hold it.
+    /// </summary>
+    public void Abort(int errorCode) => _mpi.Abort(errorCode);
+
     public void Dispose()
     {
         lock (_gate)

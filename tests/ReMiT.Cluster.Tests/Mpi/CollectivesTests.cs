@@ -15,6 +15,13 @@ public sealed class CollectivesTests
     }
 
     [Fact]
+    public void Run_OneProcess_ReturnsBodyResultAndLetsExceptionsThrough()
+    {
+        Assert.Equal(7, Collectives.Run(c => c.Size + 6, TextWriter.Null));
+        Assert.Throws<ArgumentException>(() => Collectives.Run(_ => throw new ArgumentException("bad"), TextWriter.Null));
+    }
+
+    [Fact]
     public void Load_LibraryMissing_SaysToInstallOpenMpi()
     {
         var e = Assert.Throws<DllNotFoundException>(() => MpiNative.Load("libmpi-not-here.so.40"));
