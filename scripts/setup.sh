@@ -4,7 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+SUDO=""
+if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
+
+# Open MPI runs data-parallel learners (mpirun + libmpi.so.40, bound from .NET); the tests start 2 ranks.
+if ! command -v mpirun >/dev/null 2>&1; then
+  echo "setup: installing openmpi-bin (mpirun, libmpi.so.40)"
+  $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openmpi-bin >/dev/null
+fi
 
 if ! command -v npm >/dev/null 2>&1; then
   echo "setup: installing npm (for Qwen3's reference tokenizer.json)"

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 
 namespace ReMiT.Cli.Commands;
 
-/// <summary><c>remit bench train|generate|messages</c>: throughput of a preset's model, or of experience messages between two nodes, on this machine.</summary>
+/// <summary><c>remit bench train|generate|messages</c>: throughput of a preset's model, or of experience messages between two nodes, on this machine (allreduce and dp: <see cref="BenchParallelCommands"/>).</summary>
 internal static class BenchCommand
 {
     private static readonly JsonSerializerOptions SnakeCase = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
@@ -73,7 +73,7 @@ internal static class BenchCommand
             output.WriteLine(JsonSerializer.Serialize(result, SnakeCase));
             return 0;
         });
-        return new Command("bench", "Benchmarks (results are recorded in bench/RESULTS.md).") { train, generate, messages };
+        return new Command("bench", "Benchmarks (results are recorded in bench/RESULTS.md).") { train, generate, messages, BenchParallelCommands.CreateAllReduce(), BenchParallelCommands.CreateDataParallel() };
     }
 
     private static (Device, ScalarType) Resolve(string device, string dtype)

@@ -3,8 +3,9 @@ using System.Text.Json;
 using Akka.Configuration;
 using ReMiT.Cluster.Hosting;
 using ReMiT.Cluster.Metrics;
-//MPI using ReMiT.Cluster.Mpi;
+using ReMiT.Cluster.Mpi;
 using ReMiT.Model;
+using ReMiT.Training.Distributed;
 using ReMiT.Training.Flywheel;
 
 namespace ReMiT.Cli.Commands;
@@ -69,8 +70,11 @@ internal static class NodeCommand
             AppDomain.CurrentDomain.ProcessExit += (_, _) => cancel.Cancel(); // SIGTERM from Kubernetes or up.sh
             if (Environment.GetEnvironmentVariable("REMIT_THREADS") is { Length: > 0 } threads)
                 TorchSharp.torch.set_num_threads(int.TryParse(threads, out int t) && t > 0 ? t : throw new ArgumentException($"REMIT_THREADS='{threads}' is not a positive integer."));
-            var collective = options.Roles.Contains("learner") ? new ReMiT.Training.Distributed.SingleProcessCollective() /*MPI*/ : new ReMiT.Training.Distributed.SingleProcessCollective();
-            using var node = new NodeServices(options.RunDirectory, TorchRuntime.ResolveDevice(options.Device), new RemitMetrics(), output, collective,
+            var metrics = new RemitMetrics();
+            ICollective collective = options.Roles.Contains("learner")
+                ? new TimedCollective(Collectives.FromEnvironment(), seconds => metrics.AllReduceSeconds.Observe(seconds))
+                : new SingleProcessCollective();
+            using var node = new NodeServices(options.RunDirectory, TorchRuntime.ResolveDevice(options.Device), metrics, output, collective,
                                               options.MetricsPort, cancel.Token);
             output.WriteLine($"node: {string.Join(",", options.Roles)} (rank {collective.Rank}/{collective.Size}) pid {Environment.ProcessId} " +
                              $"at {options.Hostname}:{options.Port}, metrics :{options.MetricsPort}, run {Path.GetFullPath(options.RunDirectory)}");

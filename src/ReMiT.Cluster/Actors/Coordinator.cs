@@ -178,7 +178,7 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
             _policyVersions.Clear();
             _verified.Clear();
             _stepWaiters.Clear();
-            _nextIssueStep = int.MaxValue; // set by the first published policy (the learner may resume mid-stage)
+            _nextIssueStep = -1; // set by the learner's first step request (it may resume mid-stage)
         }
         foreach (var (learner, _) in Learners()) learner.Tell(ToRunStage(stage));
     }
@@ -195,7 +195,6 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
             if (m.Role is "rollout") member.Tell(w);
         if (_stage is not { Kind: PlannedKind.Rl } stage || w.Stage != stage.Name) return;
         _policyVersions[w.Step] = w.Version;
-        _nextIssueStep = Math.Min(_nextIssueStep, w.Step);
         IssueRollouts();
     }
 
@@ -206,6 +205,7 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
     {
         var rl = _run.Config.Rl;
         string stage = _stage!.Name;
+        if (_nextIssueStep < 0) return;
         while (_nextIssueStep < rl.Steps && _policyVersions.TryGetValue(Math.Max(0, _nextIssueStep - rl.MaxStaleness), out int version))
         {
             int step = _nextIssueStep++;
@@ -255,6 +255,11 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
     private void OnRequestRlStep(RequestRlStep r)
     {
         if (_stage?.Name != r.Stage) return;
+        if (_nextIssueStep < 0)
+        {
+            _nextIssueStep = r.Step; // where the learner is: generation starts here and runs ahead of it
+            IssueRollouts();
+        }
         if (!_stepWaiters.TryGetValue(r.Step, out var waiters)) _stepWaiters[r.Step] = waiters = [];
         if (!waiters.Contains(Sender)) waiters.Add(Sender);
         TrySendStep(r.Step);

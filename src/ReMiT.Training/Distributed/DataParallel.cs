@@ -146,9 +146,10 @@ public static class DataParallel
         data.copy_(host);
     }
 
-    // Tensor.bytes hands out a copy, so the span goes over the storage itself (plus the view's offset).
+    // The span goes straight over the tensor's storage, plus the view's offset: no copy.
     private static unsafe void InPieces(Tensor contiguousCpu, HostOp op)
     {
+        using var scope = NewDisposeScope(); // storage<float>() holds a second handle to the tensor
         float* first = (float*)contiguousCpu.storage<float>().data_ptr() + contiguousCpu.storage_offset();
         long count = contiguousCpu.numel();
         for (long at = 0; at < count; at += PieceElements)

@@ -1,6 +1,6 @@
 using ReMiT.Model;
-using ReMiT.Training.Optim;
 using ReMiT.Training.Distributed;
+using ReMiT.Training.Optim;
 using ReMiT.Training.Rl;
 using static TorchSharp.torch;
 

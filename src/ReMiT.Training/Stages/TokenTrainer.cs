@@ -5,9 +5,9 @@ using ReMiT.Model;
 using ReMiT.Model.Checkpoints;
 using ReMiT.Training.Checkpoints;
 using ReMiT.Training.Data;
+using ReMiT.Training.Distributed;
 using ReMiT.Training.Losses;
 using ReMiT.Training.Optim;
-using ReMiT.Training.Distributed;
 using static TorchSharp.torch;
 
 namespace ReMiT.Training.Stages;

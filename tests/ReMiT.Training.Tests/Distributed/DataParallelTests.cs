@@ -66,6 +66,19 @@ public sealed class DataParallelTests
     }
 
     [Fact]
+    public void AllReduceSum_ContiguousView_ChangesOnlyTheView()
+    {
+        var group = new InProcessGroup(2);
+        var results = group.Run(c =>
+        {
+            var flat = arange(6, dtype: ScalarType.Float32);
+            DataParallel.AllReduceSum(flat.narrow(0, 2, 3), c);   // storage offset 2
+            return flat.data<float>().ToArray();
+        });
+        Assert.All(results, r => Assert.Equal([0f, 1, 4, 6, 8, 5], r));
+    }
+
+    [Fact]
     public void AllReduceSum_NonContiguousTensor_StagesAndCopiesBack()
     {
         var group = new InProcessGroup(2);

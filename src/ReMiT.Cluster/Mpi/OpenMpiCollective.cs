@@ -1,0 +1,90 @@
+using ReMiT.Training.Distributed;
+
+namespace ReMiT.Cluster.Mpi;
+
+/// <summary>
+/// <see cref="ICollective"/> over Open MPI's MPI_COMM_WORLD, for processes started by
+/// <c>mpirun</c>. Initialises MPI (MPI_THREAD_SERIALIZED: learner code runs on pool threads) unless
+/// someone already did, and finalises it on dispose if it initialised it. Calls are serialised
+/// with a lock. Spans go over in pieces of at most 2^28 floats (1 GiB), so no call's byte count
+/// nears the 2^31 that some MPI transports still treat as a signed int.
+/// </summary>
+public sealed unsafe class OpenMpiCollective : ICollective
+{
+    internal const int PieceElements = 1 << 28;
+
+    private readonly MpiNative _mpi;
+    private readonly bool _initialisedHere;
+    private readonly Lock _gate = new();
+    private bool _disposed;
+
+    public OpenMpiCollective()
+    {
+        _mpi = MpiNative.Load();
+        if (!_mpi.Initialized())
+        {
+            int provided = _mpi.InitThread(MpiNative.ThreadSerialized);
+            _initialisedHere = true;
+            if (provided < MpiNative.ThreadSerialized)
+                throw new InvalidOperationException(
+                    $"Open MPI provides thread level {provided}, but MPI_THREAD_SERIALIZED ({MpiNative.ThreadSerialized}) is needed: collectives may run on any thread.");
+        }
+        _mpi.ReturnErrors();
+        Rank = _mpi.CommRank();
+        Size = _mpi.CommSize();
+    }
+
+    public int Rank { get; }
+
+    public int Size { get; }
+
+    public void AllReduceSum(Span<float> data)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            fixed (float* first = data)
+                for (int at = 0; at < data.Length; at += PieceElements)
+                    _mpi.AllReduceSumInPlace(first + at, Math.Min(PieceElements, data.Length - at));
+        }
+    }
+
+    public void Broadcast(Span<float> data, int root)
+    {
+        if (root < 0 || root >= Size)
+            throw new ArgumentOutOfRangeException(nameof(root), root, $"root must be a rank in [0, {Size}).");
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            fixed (float* first = data)
+                for (int at = 0; at < data.Length; at += PieceElements)
+                    _mpi.Broadcast(first + at, Math.Min(PieceElements, data.Length - at), root);
+        }
+    }
+
+    public void Barrier()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _mpi.Barrier();
+        }
+    }
+
+    /// <summary>
+    /// Ends every rank of the job now (MPI_Abort). For a failure on one rank: its peers would wait
+    /// forever in their next collective, and its own MPI_Finalize would wait for them. Takes no lock:
+    /// the failing thread may hold it.
+    /// </summary>
+    public void Abort(int errorCode) => _mpi.Abort(errorCode);
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            if (_initialisedHere && !_mpi.Finalized()) _mpi.FinalizeMpi();
+        }
+    }
+}
