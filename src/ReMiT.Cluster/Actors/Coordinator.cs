@@ -91,7 +91,7 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
     private void OnRegister(RegisterWorker r)
     {
         if (!_members.ContainsKey(Sender)) Context.Watch(Sender);
-        _members[Sender] = new Member(r.Role, r.Rank, r.Size, r.Pid, r.Host, Sender.Path.Address.ToString(), r.MetricsPort);
+        _members[Sender] = new Member(r.Role, r.Rank, r.Size, r.Pid, r.Host, AddressOf(Sender), r.MetricsPort);
         _console.WriteLine($"{Sender.Path} joined: {r.Role} rank {r.Rank}/{r.Size}, pid {r.Pid} on {r.Host}");
         Sender.Tell(new WorkerRegistered(_run.RunDirectory, (int)_latestVersion));
         UpdateMemberGauges();
@@ -137,6 +137,10 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
         foreach (string role in new[] { "coordinator", "rollout", "verifier", "guide", "learner" })
             _metrics.Members.WithLabels(role).Set(_members.Values.Count(m => m.Role == role) + (role == "coordinator" ? 1 : 0));
     }
+
+    // A worker in this process has a local path; name it by this node's cluster address instead.
+    private static string AddressOf(IActorRef who) =>
+        (who.Path.Address.HasLocalScope ? Akka.Cluster.Cluster.Get(Context.System).SelfAddress : who.Path.Address).ToString();
 
     private string Describe(IActorRef who) => _members.TryGetValue(who, out var m) ? $"{m.Role} rank {m.Rank} ({who.Path.Address})" : who.Path.ToString();
 
@@ -377,7 +381,8 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
         foreach (var book in _books.Values) book.Clear();
         if (error is not null) { _log.Error("run stopped: {0}", error); Stop(error); return; }
         _console.WriteLine($"every stage done; writing the report");
-        var members = _members.Select(m => (m.Value.Role, m.Value.Address, m.Value.Pid)).ToList();
+        var members = _members.Select(m => (m.Value.Role, m.Value.Address, m.Value.Pid))
+            .Prepend(("coordinator", AddressOf(Self), Environment.ProcessId)).ToList();
         var endpoints = _members.Values.Where(m => m.MetricsPort > 0).Select(m => (m.Host, m.MetricsPort)).Distinct().ToList();
         Task.Run(async () =>
         {
