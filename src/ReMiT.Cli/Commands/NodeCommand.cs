@@ -65,9 +65,12 @@ internal static class NodeCommand
                     : ConfigLoader.Load(Presets.Resolve(options.Preset), [.. options.Overrides, .. p.GetValue(set) ?? []]);
                 run = RunContext.Prepare(config, options.RunDirectory, options.Resume, output);
             }
+            // SIGTERM (Kubernetes, up.sh) and Ctrl-C stop the node gracefully: stages checkpoint at their next step
+            // boundary and the node leaves the cluster before the process exits.
             using var cancel = new CancellationTokenSource();
+            using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+                System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; cancel.Cancel(); });
             Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => cancel.Cancel(); // SIGTERM from Kubernetes or up.sh
             if (Environment.GetEnvironmentVariable("REMIT_THREADS") is { Length: > 0 } threads)
                 TorchSharp.torch.set_num_threads(int.TryParse(threads, out int t) && t > 0 ? t : throw new ArgumentException($"REMIT_THREADS='{threads}' is not a positive integer."));
             var metrics = new RemitMetrics();

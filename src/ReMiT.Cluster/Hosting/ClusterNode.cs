@@ -96,6 +96,8 @@ public static class ClusterNode
                 split-brain-resolver.stable-after = {{options.DownAfterS.ToString(System.Globalization.CultureInfo.InvariantCulture)}}s
                 failure-detector.acceptable-heartbeat-pause = 4s
                 run-coordinated-shutdown-when-down = on
+                # Akka.NET logs a false "failed to find singleton" warning on every proxy start (akka.net#8568).
+                singleton-proxy.log-singleton-identification-failure = false
               }
               coordinated-shutdown.exit-clr = off
             }
