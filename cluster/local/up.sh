@@ -45,7 +45,12 @@ export REMIT_THREADS=$threads DOTNET_gcServer=0
 free_port() { local p=$1; while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done; echo "$p"; }
 seed_port=$(free_port "${REMIT_BASE_PORT:-4053}")
 seed="akka.tcp://remit@127.0.0.1:${seed_port}"
-metrics=${REMIT_METRICS_BASE:-9464}
+# Metrics ports, chosen before anything starts: consecutive from the base where free
+# (coordinator, verifier, guide, rollouts, learner ranks; cluster/monitoring/prometheus.yml scrapes 9464-9471).
+metrics_ports=()
+p=$(free_port "${REMIT_METRICS_BASE:-9464}")
+for _ in $(seq 1 $((3 + rollouts + learners))); do metrics_ports+=("$p"); p=$(free_port $((p + 1))); done
+metrics=${metrics_ports[0]}
 
 pids=()
 cleanup() {
@@ -87,13 +92,13 @@ for _ in $(seq 1 600); do
 done
 
 common=(--seed-nodes "$seed" --run-dir "$out" --port 0)
-supervise verifier --role verifier "${common[@]}" --metrics-port $((metrics + 1)) & pids+=($!)
-supervise guide --role guide "${common[@]}" --metrics-port $((metrics + 2)) & pids+=($!)
+supervise verifier --role verifier "${common[@]}" --metrics-port "${metrics_ports[1]}" & pids+=($!)
+supervise guide --role guide "${common[@]}" --metrics-port "${metrics_ports[2]}" & pids+=($!)
 for i in $(seq 1 "$rollouts"); do
-  supervise "rollout-$i" --role rollout "${common[@]}" --metrics-port $((metrics + 2 + i)) & pids+=($!)
+  supervise "rollout-$i" --role rollout "${common[@]}" --metrics-port "${metrics_ports[$((2 + i))]}" & pids+=($!)
 done
-# Learner ranks: one mpirun job; each rank serves metrics on the next free base port + its local rank.
-export REMIT_METRICS_PORT_BASE=$((metrics + 3 + rollouts)) REMIT_BIN=$REMIT
+# Learner ranks: one mpirun job; rank r serves metrics on the first learner port + r.
+export REMIT_METRICS_PORT_BASE=${metrics_ports[$((3 + rollouts))]} REMIT_BIN=$REMIT
 mpirun --allow-run-as-root --oversubscribe --bind-to none -np "$learners" \
   -x REMIT_THREADS -x DOTNET_gcServer -x REMIT_METRICS_PORT_BASE -x REMIT_BIN \
   bash -c 'exec "$REMIT_BIN" node --role learner --metrics-port $((REMIT_METRICS_PORT_BASE + OMPI_COMM_WORLD_LOCAL_RANK)) "$@"' learner \

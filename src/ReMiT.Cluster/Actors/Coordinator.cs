@@ -37,6 +37,7 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
     private readonly Dictionary<long, IActorRef> _guideRequesters = [];
     private readonly Dictionary<long, DateTimeOffset> _evalStarted = [];
     private int _stageIndex = -1;
+    private DateTimeOffset _stageStarted;
     private PlannedStage? _stage;
     private bool _started, _finishing;
 
@@ -76,7 +77,12 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
         Receive<EvalDone>(OnEvalDone);
         Receive<WeightsPublished>(OnWeightsPublished);
         Receive<RequestRlStep>(OnRequestRlStep);
-        Receive<StageCompleted>(c => { if (c.Stage == _stage?.Name) NextStage(); });
+        Receive<StageCompleted>(c =>
+        {
+            if (c.Stage != _stage?.Name) return;
+            _console.WriteLine($"{c.Stage}: done in {(DateTimeOffset.UtcNow - _stageStarted).TotalSeconds:F0} s");
+            NextStage();
+        });
         Receive<StageFailed>(f => Finish($"{f.Stage} failed on {Describe(Sender)}: {f.Error}"));
         Receive<Tick>(_ => OnTick());
         var assembler = new ChunkAssembler(onDropped: reason => metrics.MessagesDropped.WithLabels(reason).Inc(), log: _log);
@@ -163,6 +169,7 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
         if (_stageIndex >= _plan.Count) { Finish(null); return; }
 
         var stage = _stage = _plan[_stageIndex];
+        _stageStarted = DateTimeOffset.UtcNow;
         _console.WriteLine($"stage {_stageIndex + 1}/{_plan.Count}: {stage.Name}");
         if (stage.Kind == PlannedKind.Eval)
         {
@@ -307,6 +314,8 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
         try { rows = ResultsFile.RowsFromJson(done.RowsJson); }
         catch (JsonException e) { Finish($"evaluation of {done.Model} sent unreadable rows: {e.Message}"); return; }
         StageRunner.RecordEvaluation(_run.RunDirectory, done.Model, rows, _evalStarted.GetValueOrDefault(done.WorkId, DateTimeOffset.UtcNow));
+        var id = rows.FirstOrDefault(r => r.Split == "id" && r.K == 1);
+        _console.WriteLine($"eval:{done.Model}: done by {Describe(Sender)}" + (id is null ? "" : $", ID greedy pass@1 {id.PassAtK:F3} (n={id.N})"));
         new MetricsBridge(_metrics).ObserveResults(rows);
         if (_books[WorkKinds.Eval].Pending == 0 && _books[WorkKinds.Eval].Leased == 0) Finish(null);
         else Dispatch();

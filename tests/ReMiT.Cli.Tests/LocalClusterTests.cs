@@ -1,0 +1,137 @@
+using System.Text.Json.Nodes;
+using ReMiT.Cluster.Hosting;
+using ReMiT.Training.Flywheel;
+using ReMiT.Training.Reporting;
+using static TorchSharp.torch;
+
+namespace ReMiT.Cli.Tests;
+
+/// <summary>
+/// The real multi-process cluster (<c>cluster/local/up.sh</c>: coordinator, verifier, guide, two rollout
+/// nodes and two learner ranks under mpirun, on 127.0.0.1) running the smoke flywheel, stretched a little
+/// (more RL and mid-training steps) so faults can land mid-stage. One uninterrupted run is the
+/// reference; the fault runs must end with byte-identical models — rollouts, guide scores and the
+/// schedule of which policy generates which step do not depend on timing or on which node did the work.
+/// </summary>
+public sealed class LocalClusterTests(LocalClusterTests.ReferenceRun reference) : IClassFixture<LocalClusterTests.ReferenceRun>
+{
+    private static readonly string[] Settings =
+    [
+        "--preset", "smoke", "--learners", "2", "--rollouts", "2",
+        "--set", "rl.steps=8", "--set", "mid_train.decay_steps=40", "--set", "mid_train.checkpoint_every=5",
+    ];
+    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(6);
+    private static readonly string[] Models = ["base", "base+rl", "uniform", "uniform+rl", "remit", "remit+rl"];
+
+    /// <summary>The uninterrupted cluster run the fault runs are compared with (run once for the class).</summary>
+    public sealed class ReferenceRun : IDisposable
+    {
+        private readonly string _root = Directory.CreateTempSubdirectory("remit-cluster-").FullName;
+
+        public ReferenceRun()
+        {
+            RunDirectory = Path.Combine(_root, "reference");
+            using var cluster = LocalCluster.Start(RunDirectory, Settings);
+            ExitCode = cluster.WaitForExit(Limit);
+            Output = cluster.Output + "\n" + cluster.Logs();
+        }
+
+        public string Root => _root;
+        public string RunDirectory { get; }
+        public int ExitCode { get; }
+        public string Output { get; }
+
+        public void Dispose()
+        {
+            try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    [Fact]
+    public void UpSh_TwoLearnersTwoRollouts_CompletesRecordsTheClusterAndMatchesTheSingleProcessRun()
+    {
+        Assert.True(reference.ExitCode == 0, reference.Output);
+        var results = JsonNode.Parse(File.ReadAllText(Path.Combine(reference.RunDirectory, "results.json")))!;
+        var cluster = results["cluster"]!;
+        var members = cluster["members"]!.AsArray();
+        var roles = members.Select(m => m!["role"]!.GetValue<string>()).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(["coordinator", "guide", "learner", "learner", "rollout", "rollout", "verifier"], roles);
+        Assert.All(members, m => Assert.StartsWith("akka.tcp://remit@127.0.0.1:", m!["address"]!.GetValue<string>()));
+        Assert.Equal(7, members.Select(m => m!["pid"]!.GetValue<int>()).Distinct().Count()); // one process each
+        Assert.Equal(2, cluster["learner_ranks"]!.GetValue<int>());
+        var seen = cluster["metrics_seen"]!.AsArray().Select(n => n!.GetValue<string>()).ToHashSet();
+        foreach (string name in new[] { "remit_train_loss", "remit_rl_reward", "remit_queue_depth", "remit_allreduce_duration_seconds",
+                                        "remit_weights_publish_duration_seconds", "remit_rollout_tokens_total", "remit_token_weight_mean" })
+            Assert.Contains(name, seen);
+        Assert.Equal(0, cluster["experiences_lost"]!.GetValue<double>());
+        Assert.Equal(0, cluster["experiences_duplicated"]!.GetValue<double>());
+
+        // Quality: the same evaluation rows as one process running the same config, and the same weights up to
+        // the float rounding of averaging gradients over two ranks.
+        string single = Path.Combine(reference.Root, "single");
+        var config = ConfigLoader.Load(Path.Combine(reference.RunDirectory, "config.json"));
+        FlywheelDriver.Run(config, single, CPU, TextWriter.Null, resume: false, CancellationToken.None);
+        Assert.Equal(Rows(single).Select(r => (r.Model, r.Split, r.K)), Rows(reference.RunDirectory).Select(r => (r.Model, r.Split, r.K)));
+        foreach (var (a, b) in Rows(single).Zip(Rows(reference.RunDirectory)))
+            Assert.True(Math.Abs(a.PassAtK - b.PassAtK) <= 0.25, $"{a} vs {b}");
+        foreach (string model in Models)
+            Assert.True(ModelFiles.MaxRelativeDifference(Model(single, model), Model(reference.RunDirectory, model)) < 1e-3, model);
+    }
+
+    [Fact]
+    public void UpSh_RolloutKilledDuringRlAndGuideKilledDuringMidTraining_RunCompletesLosingNothingWithTheSameModels()
+    {
+        Assert.True(reference.ExitCode == 0, reference.Output);
+        string run = Path.Combine(reference.Root, "faults");
+        using var cluster = LocalCluster.Start(run, Settings);
+
+        cluster.WaitForLog("stage 2/12: rl:base", Limit);
+        cluster.WaitFor(() => Directory.Exists(Path.Combine(run, "weights")) && Directory.GetDirectories(Path.Combine(run, "weights"), "v*").Length >= 2,
+                        "the second policy of rl:base", Limit);
+        var rollouts = cluster.NodePids("rollout");
+        Assert.Equal(2, rollouts.Count);
+        System.Diagnostics.Process.GetProcessById(rollouts[0]).Kill(); // kill -9 one rollout node mid-RL
+
+        cluster.WaitForLog("stage 5/12: midtrain:remit", Limit);
+        Thread.Sleep(500);
+        Assert.Equal(1, cluster.KillNodes("guide")); // up.sh restarts it, as Kubernetes would
+
+        Assert.True(cluster.WaitForExit(Limit) == 0, cluster.Output + cluster.Logs());
+        var log = File.ReadAllText(Path.Combine(run, "logs", "guide.log"));
+        Assert.Contains("restart 1", log);
+        var section = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "results.json")))!["cluster"]!;
+        Assert.Equal(0, section["experiences_lost"]!.GetValue<double>());
+        Assert.Equal(0, section["experiences_duplicated"]!.GetValue<double>());
+        foreach (string model in Models)
+            Assert.True(ModelFiles.SameBytes(Model(reference.RunDirectory, model), Model(run, model)), $"{model} differs from the uninterrupted run");
+        Assert.Equal(Rows(reference.RunDirectory), Rows(run));
+    }
+
+    [Fact]
+    public void UpSh_LearnerJobKilled_ResumeReproducesTheUninterruptedRunExactly()
+    {
+        Assert.True(reference.ExitCode == 0, reference.Output);
+        string run = Path.Combine(reference.Root, "learner-killed");
+        using (var cluster = LocalCluster.Start(run, Settings))
+        {
+            cluster.WaitForLog("stage 5/12: midtrain:remit", Limit);
+            cluster.WaitFor(() => File.Exists(Path.Combine(run, "checkpoints", "midtrain_remit", "state.json")), "a midtrain:remit checkpoint", Limit);
+            Assert.Equal(2, cluster.KillNodes("learner"));
+            int exit = cluster.WaitForExit(Limit);
+            Assert.True(exit != 0, "up.sh should report the stopped run");
+            Assert.Contains("learner rank", File.ReadAllText(Path.Combine(run, "logs", "coordinator.log")));
+        }
+        Assert.False(File.Exists(Model(run, "remit")));
+
+        using (var resumed = LocalCluster.Start(run, "--resume", "--learners", "2", "--rollouts", "2"))
+            Assert.True(resumed.WaitForExit(Limit) == 0, resumed.Output + resumed.Logs());
+        foreach (string model in Models)
+            Assert.True(ModelFiles.SameBytes(Model(reference.RunDirectory, model), Model(run, model)), $"{model} differs after the learner job was killed and resumed");
+        Assert.Equal(Rows(reference.RunDirectory), Rows(run));
+    }
+
+    private static string Model(string run, string name) => Path.Combine(run, "models", name, "model.safetensors");
+
+    private static ResultRow[] Rows(string run) =>
+        ResultsFile.Read(Path.Combine(run, "results.json")).Rows.OrderBy(r => r.ToString(), StringComparer.Ordinal).ToArray();
+}
