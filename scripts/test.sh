@@ -29,6 +29,9 @@ else
   echo "check FAILED: external libtorch"; failed=$((failed + 1))
 fi
 rm -rf "$ext"
+# The Helm chart: lint, render the main option combinations, validate against Kubernetes schemas.
+echo "check: helm chart"
+if bash scripts/check-chart.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 echo "suite time: $(( $(date +%s) - start )) s (setup, build and tests)"
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
