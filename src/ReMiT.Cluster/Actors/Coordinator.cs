@@ -85,6 +85,7 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
         });
         Receive<StageFailed>(f => Finish($"{f.Stage} failed on {Describe(Sender)}: {f.Error}"));
         Receive<Tick>(_ => OnTick());
+        Receive<WorkFailed>(OnWorkFailed);
         var assembler = new ChunkAssembler(onDropped: reason => metrics.MessagesDropped.WithLabels(reason).Inc(), log: _log);
         Receive<MessageChunk>(c => { if (assembler.Add(c) is { } whole) Self.Forward(whole); });
         Receive<ReportBuilt>(r => Stop(r.Error));
@@ -322,6 +323,19 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
     }
 
     // ------------------------------------------------------------------ work pulling
+
+    private const int MaxAttempts = 3;
+    private readonly Dictionary<long, int> _failures = [];
+
+    // A failed lease goes to the next worker; work that fails MaxAttempts times stops the run with its error.
+    private void OnWorkFailed(WorkFailed f)
+    {
+        if (!_books.TryGetValue(f.Kind, out var book) || !book.Release(f.WorkId)) return;
+        int n = _failures[f.WorkId] = _failures.GetValueOrDefault(f.WorkId) + 1;
+        _metrics.LeasesReissued.WithLabels("failed").Inc();
+        if (n >= MaxAttempts) Finish($"{f.Kind} work {f.WorkId} failed {n} times; last error from {Describe(Sender)}: {f.Error}");
+        else Dispatch();
+    }
 
     // Whether a result is the first for its lease; duplicates are counted and dropped.
     private bool Accept(string kind, long workId, string? stage)

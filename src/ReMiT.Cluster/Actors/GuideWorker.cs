@@ -21,14 +21,10 @@ public sealed class GuideWorker : RoleWorker
 
     public GuideWorker(IActorRef coordinator, NodeServices node) : base("guide", coordinator, node)
     {
-        Receive<GuideWork>(w => RunOffActor(() => Score(w), $"guide scores for {w.Stage}"));
-        Receive<Computed>(c =>
-        {
-            if (c.Error is not null) Log.Error("{0}", c.Error);
-            if (c.Reply is not null) Coordinator.Tell(c.Reply);
-            Coordinator.Tell(new RequestWork(WorkKinds.Guide, 1));
-        });
+        Receive<GuideWork>(w => RunOffActor(w.WorkId, WorkKinds.Guide, () => Score(w), $"guide scores for {w.Stage}"));
     }
+
+    protected override string CreditKind => WorkKinds.Guide;
 
     protected override void OnRegistered(WorkerRegistered registered) => Coordinator.Tell(new RequestWork(WorkKinds.Guide, 1));
 

@@ -42,6 +42,8 @@ public sealed class LearnerWorker : RoleWorker
         });
     }
 
+    protected override string CreditKind => "learner"; // learners pull steps (RequestRlStep), not leases
+
     protected override void OnRegistered(WorkerRegistered registered) { }
 
     private void OnRunStage(RunStage command)

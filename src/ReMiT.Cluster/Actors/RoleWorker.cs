@@ -23,8 +23,8 @@ public abstract class RoleWorker : ReceiveActor, IWithTimers
 
     private sealed record RegisterTick;
 
-    /// <summary>A computation finished: send <see cref="Reply"/> (if any) to the coordinator, then ask for more.</summary>
-    protected sealed record Computed(IRemitMessage? Reply, string? Error);
+    /// <summary>A computation finished: its reply, or the error that stopped it.</summary>
+    private sealed record Computed(long WorkId, string Kind, IRemitMessage? Reply, string? Error);
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -47,6 +47,16 @@ public abstract class RoleWorker : ReceiveActor, IWithTimers
         // Big messages arrive in chunks; the whole message is handled as if it came in one piece.
         var assembler = new ChunkAssembler(onDropped: reason => Node.Metrics.MessagesDropped.WithLabels(reason).Inc(), log: Log);
         Receive<MessageChunk>(c => { if (assembler.Add(c) is { } whole) Self.Forward(whole); });
+        Receive<Computed>(c =>
+        {
+            if (c.Error is not null)
+            {
+                Log.Error("{0}", c.Error);
+                Coordinator.Tell(new WorkFailed(c.WorkId, c.Kind, c.Error));
+            }
+            if (c.Reply is not null) Coordinator.Tell(c.Reply);
+            Coordinator.Tell(new RequestWork(CreditKind, 1));
+        });
     }
 
     protected override void PreStart()
@@ -60,11 +70,17 @@ public abstract class RoleWorker : ReceiveActor, IWithTimers
     /// <summary>The coordinator knows this worker: start pulling work.</summary>
     protected abstract void OnRegistered(WorkerRegistered registered);
 
-    /// <summary>Runs <paramref name="compute"/> on a pool thread; its reply (or error) comes back as <see cref="Computed"/>.</summary>
-    protected void RunOffActor(Func<IRemitMessage?> compute, string what) =>
-        Task.Run(() => new Computed(compute(), null)).PipeTo(Self, failure: e =>
+    /// <summary>The work kind this worker asks for again after each item.</summary>
+    protected abstract string CreditKind { get; }
+
+    /// <summary>
+    /// Runs a lease's computation on a pool thread; the reply goes to the coordinator, an error is
+    /// reported as <see cref="WorkFailed"/>, and either way the worker asks for its next item.
+    /// </summary>
+    protected void RunOffActor(long workId, string kind, Func<IRemitMessage?> compute, string what) =>
+        Task.Run(() => new Computed(workId, kind, compute(), null)).PipeTo(Self, failure: e =>
         {
             var inner = e is AggregateException a ? a.InnerException ?? e : e;
-            return new Computed(null, $"{what}: {inner.Message}");
+            return new Computed(workId, kind, null, $"{what}: {inner.Message}");
         });
 }

@@ -25,16 +25,12 @@ public sealed class RolloutWorker : RoleWorker
 
     public RolloutWorker(IActorRef coordinator, NodeServices node) : base("rollout", coordinator, node)
     {
-        Receive<RolloutWork>(w => RunOffActor(() => Generate(w), $"rollouts for {w.Stage} step {w.Step}"));
-        Receive<EvalWork>(w => RunOffActor(() => Evaluate(w), $"evaluation of {w.Model}"));
+        Receive<RolloutWork>(w => RunOffActor(w.WorkId, WorkKinds.Rollout, () => Generate(w), $"rollouts for {w.Stage} step {w.Step}"));
+        Receive<EvalWork>(w => RunOffActor(w.WorkId, WorkKinds.Eval, () => Evaluate(w), $"evaluation of {w.Model}"));
         Receive<WeightsPublished>(_ => { }); // loaded when a lease asks for it
-        Receive<Computed>(c =>
-        {
-            if (c.Error is not null) Log.Error("{0}", c.Error); // the lease times out and goes to another node
-            if (c.Reply is not null) Coordinator.Tell(c.Reply);
-            Coordinator.Tell(new RequestWork(WorkKinds.Rollout, 1));
-        });
     }
+
+    protected override string CreditKind => WorkKinds.Rollout;
 
     protected override void OnRegistered(WorkerRegistered registered) => Coordinator.Tell(new RequestWork(WorkKinds.Rollout, 1));
 

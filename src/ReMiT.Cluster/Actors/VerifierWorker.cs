@@ -27,15 +27,11 @@ public sealed class VerifierWorker : RoleWorker
                 if (_prompts.Count > 8) _prompts.Clear();
                 _prompts[w.Step] = items = new RlPrompts(Node.Run.Config.Rl, Node.Run.Seed).ForStep(w.Step);
             }
-            RunOffActor(() => Verify(w, items), $"verifying {w.Stage} step {w.Step}");
-        });
-        Receive<Computed>(c =>
-        {
-            if (c.Error is not null) Log.Error("{0}", c.Error);
-            if (c.Reply is not null) Coordinator.Tell(c.Reply);
-            Coordinator.Tell(new RequestWork(WorkKinds.Verify, 1));
+            RunOffActor(w.WorkId, WorkKinds.Verify, () => Verify(w, items), $"verifying {w.Stage} step {w.Step}");
         });
     }
+
+    protected override string CreditKind => WorkKinds.Verify;
 
     protected override void OnRegistered(WorkerRegistered registered) => Coordinator.Tell(new RequestWork(WorkKinds.Verify, Credit));
 

@@ -80,6 +80,14 @@ public sealed class LeaseBook<THolder>(TimeSpan leaseTimeout, TimeProvider? time
     public int HolderLost(THolder holder) =>
         Requeue(_leased.Values.Where(l => EqualityComparer<THolder>.Default.Equals(l.Holder, holder)).ToList());
 
+    /// <summary>Puts one outstanding lease back at the front of the queue (its worker reported a failure).</summary>
+    public bool Release(long id)
+    {
+        if (!_leased.TryGetValue(id, out var lease)) return false;
+        Requeue([lease]);
+        return true;
+    }
+
     /// <summary>Drops everything not yet completed (a stage ended or the run was stopped).</summary>
     public void Clear()
     {

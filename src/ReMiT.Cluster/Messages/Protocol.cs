@@ -148,3 +148,12 @@ public sealed record StageFailed([property: Key(0)] string Stage, [property: Key
 public sealed record MessageChunk(
     [property: Key(0)] long StreamId, [property: Key(1)] int Index, [property: Key(2)] int Count,
     [property: Key(3)] string Manifest, [property: Key(4)] byte[] Bytes) : IRemitMessage;
+
+// ---------------------------------------------------------------- failures
+
+/// <summary>
+/// A worker could not do a lease (e.g. a weights version failed its SHA-256 check). The coordinator
+/// hands it out again, and stops the run with <paramref name="Error"/> when the same work keeps failing.
+/// </summary>
+[MessagePackObject]
+public sealed record WorkFailed([property: Key(0)] long WorkId, [property: Key(1)] string Kind, [property: Key(2)] string Error) : IRemitMessage;
