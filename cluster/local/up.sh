@@ -100,7 +100,7 @@ done
 # Learner ranks: one mpirun job; rank r serves metrics on the first learner port + r.
 export REMIT_METRICS_PORT_BASE=${metrics_ports[$((3 + rollouts))]} REMIT_BIN=$REMIT
 mpirun --allow-run-as-root --oversubscribe --bind-to none -np "$learners" \
-  -x REMIT_THREADS -x DOTNET_gcServer -x REMIT_METRICS_PORT_BASE -x REMIT_BIN \
+  -x REMIT_THREADS -x DOTNET_gcServer -x REMIT_METRICS_PORT_BASE -x REMIT_BIN -x TERM=dumb \
   bash -c 'exec "$REMIT_BIN" node --role learner --metrics-port $((REMIT_METRICS_PORT_BASE + OMPI_COMM_WORLD_LOCAL_RANK)) "$@"' learner \
   "${common[@]}" >"$out/logs/learners.log" 2>&1 &
 pids+=($!)

@@ -45,6 +45,7 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
     private readonly Dictionary<int, int> _policyVersions = [];              // step → weights version of the policy after `step` updates
     private readonly Dictionary<int, SortedDictionary<int, RolloutRecord[]>> _verified = []; // step → first prompt → rollouts
     private readonly Dictionary<int, List<IActorRef>> _stepWaiters = [];
+    private readonly Dictionary<int, int> _delivered = [];                   // step → learner ranks it was sent to
     private int _nextIssueStep;
     private long _latestVersion;
 
@@ -190,6 +191,7 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
             _policyVersions.Clear();
             _verified.Clear();
             _stepWaiters.Clear();
+            _delivered.Clear();
             _nextIssueStep = -1; // set by the learner's first step request (it may resume mid-stage)
         }
         foreach (var (learner, _) in Learners()) learner.Tell(ToRunStage(stage));
@@ -284,8 +286,8 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
         if (!_stepWaiters.Remove(step, out var waiters)) return;
         var batch = new RlStepBatch(_stage!.Name, step, units.Values.SelectMany(u => u).OrderBy(r => r.Prompt).ToArray());
         foreach (var learner in waiters) Chunker.Tell(learner, batch, Self);
-        if (waiters.Count == Learners().Count) _verified.Remove(step); // every rank has it
-        else _stepWaiters[step] = []; // other ranks will ask
+        int delivered = _delivered[step] = _delivered.GetValueOrDefault(step) + waiters.Count;
+        if (delivered >= Learners().Count) { _verified.Remove(step); _delivered.Remove(step); } // every rank has it
     }
 
     // ------------------------------------------------------------------ guide
@@ -348,7 +350,7 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
     private void AddCredit(string kind, IActorRef worker, int count)
     {
         if (!_credit.TryGetValue(kind, out var credit)) { _log.Warning("{0} asked for unknown work kind '{1}'", worker.Path, kind); return; }
-        credit[worker] = Math.Max(0, count);
+        credit[worker] = credit.GetValueOrDefault(worker) + Math.Max(0, count); // "n more", on top of what it still has room for
     }
 
     // Gives pending work to workers with room for it; rollout nodes also run evaluations.
