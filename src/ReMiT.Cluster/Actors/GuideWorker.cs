@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using ReMiT.Cluster.Hosting;
 using ReMiT.Cluster.Messages;
+using ReMiT.Cluster.Weights;
 using ReMiT.Model.Checkpoints;
 using ReMiT.Training.Losses;
 using ReMiT.Training.Stages;
@@ -38,7 +39,9 @@ public sealed class GuideWorker : RoleWorker
         {
             _guide?.Dispose();
             _guide = null;
-            _guide = new GuideScorer(HfCheckpoint.Load(Node.Run.PathOf("models", w.GuideModel), Node.Device));
+            string dir = Node.Run.PathOf("models", w.GuideModel);
+            WeightsStore.VerifyModel(dir); // sealed by learner rank 0 when its stage ended
+            _guide = new GuideScorer(HfCheckpoint.Load(dir, Node.Device));
             _guideName = w.GuideModel;
         }
         using var scope = NewDisposeScope();

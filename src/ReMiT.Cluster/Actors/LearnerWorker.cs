@@ -61,7 +61,11 @@ public sealed class LearnerWorker : RoleWorker
     {
         try
         {
-            var runner = new StageRunner(Node.Run, Node.StageContext(), Node.Collective.Size > 1 ? Node.Collective : null);
+            var runner = new StageRunner(Node.Run, Node.StageContext(), Node.Collective.Size > 1 ? Node.Collective : null)
+            {
+                PeakFlops = stage.Kind == PlannedKind.Rl ? 0 : Node.PeakFlops,
+                OnModelSaved = WeightsStore.SealModel, // the guide checks it by hash before loading it
+            };
             switch (stage.Kind)
             {
                 case PlannedKind.Pretrain: runner.Pretrain(stage); break;

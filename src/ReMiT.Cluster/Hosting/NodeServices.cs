@@ -33,6 +33,11 @@ public sealed class NodeServices(string runDirectory, Device device, RemitMetric
     /// <summary>Completed with null when the run finished, or with the error that stopped it.</summary>
     public TaskCompletionSource<string?> Finished { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    private readonly Lazy<double> _peakFlops = new(() => ReMiT.Training.Benchmarks.MatmulPeak.Measure(device, ScalarType.Float32));
+
+    /// <summary>This device's matmul FLOP/s, measured once (about a second) for the learners' MFU.</summary>
+    public double PeakFlops => _peakFlops.Value;
+
     /// <summary>The run (config, tokenizer, data), opened on first use.</summary>
     public RunContext Run
     {

@@ -30,6 +30,9 @@ public sealed class MetricsBridge : IDisposable
     /// <summary>Cumulative tokens a stage has consumed (TokenTrainer logs it); feeds <c>remit_tokens_processed_total</c>.</summary>
     public const string TokensMetric = "tokens";
 
+    /// <summary>Mean optimizer-step seconds over a logged interval (TokenTrainer logs it); feeds <c>remit_step_duration_seconds</c>.</summary>
+    public const string StepSecondsMetric = "step_seconds";
+
     private readonly RemitMetrics _metrics;
     private readonly MetricsLog? _log;
     private readonly Dictionary<string, double> _lastTokens = new(StringComparer.Ordinal);
@@ -45,7 +48,7 @@ public sealed class MetricsBridge : IDisposable
     }
 
     /// <summary>The training metric names that reach Prometheus.</summary>
-    public static IReadOnlyCollection<string> MappedNames { get; } = [.. Gauges.Keys, TokensMetric];
+    public static IReadOnlyCollection<string> MappedNames { get; } = [.. Gauges.Keys, TokensMetric, StepSecondsMetric];
 
     /// <summary>Applies one logged value (what the subscription calls; public for values that arrive by message).</summary>
     public void Observe(MetricPoint point)
@@ -55,6 +58,8 @@ public sealed class MetricsBridge : IDisposable
             gauge(_metrics).WithLabels(point.Stage).Set(point.Value);
         else if (point.Metric == TokensMetric)
             CountTokens(point.Stage, point.Value);
+        else if (point.Metric == StepSecondsMetric)
+            _metrics.StepSeconds.WithLabels(point.Stage).Observe(point.Value);
         _metrics.LastStepTimestamp.WithLabels(point.Stage).Set(point.Time.ToUnixTimeMilliseconds() / 1000.0);
     }
 

@@ -160,9 +160,29 @@ public static class WeightsStore
                 "it may have been pruned — load a newer version.");
         }
 
+        CheckAgainstManifest(directory, version.Number, $"weights {version}");
+        return directory;
+    }
+
+    /// <summary>
+    /// Seals a finished model folder (<c>models/NAME</c>) with a manifest, so the nodes that load it later
+    /// (the guide) can check it as they check weights versions. Rank 0 calls it when a stage ends.
+    /// </summary>
+    public static void SealModel(string modelDirectory) =>
+        WeightsManifest.Describe(0, modelDirectory).Write(Path.Combine(modelDirectory, WeightsManifest.FileName));
+
+    /// <summary>Checks a sealed model folder against its manifest; throws naming every mismatching file.</summary>
+    public static void VerifyModel(string modelDirectory)
+    {
+        if (!Directory.Exists(modelDirectory)) throw new DirectoryNotFoundException($"model {modelDirectory} does not exist.");
+        CheckAgainstManifest(modelDirectory, 0, $"model {Path.GetFileName(modelDirectory)}");
+    }
+
+    private static void CheckAgainstManifest(string directory, int expectedVersion, string label)
+    {
         string manifestPath = Path.Combine(directory, WeightsManifest.FileName);
         if (!File.Exists(manifestPath))
-            throw Corrupt(version, directory, [$"{WeightsManifest.FileName} is missing, so no file can be checked"]);
+            throw Corrupt(label, directory, [$"{WeightsManifest.FileName} is missing, so no file can be checked"]);
         WeightsManifest manifest;
         try
         {
@@ -170,12 +190,12 @@ public static class WeightsStore
         }
         catch (InvalidDataException e)
         {
-            throw Corrupt(version, directory, [e.Message], e);
+            throw Corrupt(label, directory, [e.Message], e);
         }
 
         var problems = new List<string>();
-        if (manifest.Version != version.Number)
-            problems.Add($"{WeightsManifest.FileName} is for version {manifest.Version}, not {version.Number}");
+        if (manifest.Version != expectedVersion)
+            problems.Add($"{WeightsManifest.FileName} is for version {manifest.Version}, not {expectedVersion}");
         var listed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var expected in manifest.Files)
         {
@@ -204,8 +224,7 @@ public static class WeightsStore
                      .Where(n => n != WeightsManifest.FileName && !listed.Contains(n)).Order(StringComparer.Ordinal))
             problems.Add($"{extra} is not in {WeightsManifest.FileName} (SHA-256 expected none, got an extra entry)");
         if (problems.Count > 0)
-            throw Corrupt(version, directory, problems);
-        return directory;
+            throw Corrupt(label, directory, problems);
     }
 
     /// <summary>The newest published version, or null when none is.</summary>
@@ -254,8 +273,8 @@ public static class WeightsStore
         new($"weights {version} is already published at {target}; versions are immutable — publish a new version number " +
             $"(latest + 1) or delete that folder first.");
 
-    private static InvalidDataException Corrupt(WeightsVersion version, string directory, IReadOnlyList<string> problems, Exception? inner = null) =>
-        new($"weights {version} in {directory} is corrupt and was not loaded:\n  " + string.Join("\n  ", problems) +
+    private static InvalidDataException Corrupt(string label, string directory, IReadOnlyList<string> problems, Exception? inner = null) =>
+        new($"{label} in {directory} is corrupt and was not loaded:\n  " + string.Join("\n  ", problems) +
             "\nRe-publish or delete that version.", inner);
 
     private static string Bytes(long n) => n.ToString("N0", CultureInfo.InvariantCulture) + " bytes";

@@ -62,7 +62,7 @@ public static class TrainBenchmark
 
         long n = config.ParameterCount();
         long flopParams = n - (config.TieWordEmbeddings ? 0 : (long)config.VocabSize * config.HiddenSize);
-        double flopsPerToken = 6.0 * flopParams + 12.0 * config.NumHiddenLayers * config.HiddenSize * t;
+        double flopsPerToken = ModelFlops.PerToken(config, t);
         double tokensPerS = (double)b * t * steps / seconds;
         double peak = MatmulPeak.Measure(device, dtype);
         return new TrainBenchmarkResult(preset.Name, device.ToString(), dtype.ToString(), n, flopParams, config.NumHiddenLayers,

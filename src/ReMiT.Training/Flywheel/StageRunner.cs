@@ -29,6 +29,12 @@ public sealed class StageRunner(RunContext run, StageContext ctx, ICollective? c
     public string CheckpointDir(string stage) => ctx.PathOf("checkpoints", stage.Replace(':', '_'));
     public bool Done(string stage) => IsDone(ctx.RunDirectory, stage);
 
+    /// <summary>Called with a stage's model folder once it is written, before the stage counts as done (e.g. to seal it with hashes).</summary>
+    public Action<string>? OnModelSaved { get; init; }
+
+    /// <summary>The device's measured matmul FLOP/s (0: unknown); token stages then log MFU.</summary>
+    public double PeakFlops { get; init; }
+
     /// <summary>Whether a stage of the run in <paramref name="runDirectory"/> finished (its summary exists).</summary>
     public static bool IsDone(string runDirectory, string stage) => File.Exists(StageSummary.PathFor(runDirectory, stage));
 
@@ -41,7 +47,8 @@ public sealed class StageRunner(RunContext run, StageContext ctx, ICollective? c
         model.InitializeWeights(unchecked((long)run.Seed));
         model.to(ctx.Device);
         var spec = new TokenStageSpec(stage.Name, schedule.DecayStart, schedule.LearningRate, s.ClipNorm, s.Accumulation,
-                                      s.CheckpointEvery, s.LogEvery, new AdamWOptions(WeightDecay: s.WeightDecay));
+                                      s.CheckpointEvery, s.LogEvery, new AdamWOptions(WeightDecay: s.WeightDecay),
+                                      Benchmarks.ModelFlops.PerToken(run.ModelConfig, s.SeqLen), PeakFlops);
         Finish(stage, StageKind.Pretrain, model, () => TokenTrainer.Run(ctx, spec, model,
             cursor => new PackedBatcher(run.PretrainData, s.BatchSize, s.SeqLen, cursor ?? DataCursor.Start(run.Seed), ctx.Device),
             new UniformConfig().Build(), guide: null, CheckpointDir(stage.Name), collective));
@@ -63,7 +70,8 @@ public sealed class StageRunner(RunContext run, StageContext ctx, ICollective? c
         using var scorer = stage.Guide is null || remote || weighting.Need == GuideNeed.None
             ? null : new GuideScorer(HfCheckpoint.Load(ModelDir(stage.Guide), ctx.Device));
         var spec = new TokenStageSpec(stage.Name, s.DecaySteps, schedule.LearningRate, s.ClipNorm, s.Accumulation,
-                                      s.CheckpointEvery, s.LogEvery, new AdamWOptions(WeightDecay: s.WeightDecay));
+                                      s.CheckpointEvery, s.LogEvery, new AdamWOptions(WeightDecay: s.WeightDecay),
+                                      Benchmarks.ModelFlops.PerToken(run.ModelConfig, s.SeqLen), PeakFlops);
         Finish(stage, StageKind.Midtrain, model, () => TokenTrainer.Run(ctx, spec, model, cursor =>
             {
                 var start = cursor ?? DataCursor.Start(run.Seed + 2);
@@ -121,6 +129,7 @@ public sealed class StageRunner(RunContext run, StageContext ctx, ICollective? c
         string dir = ModelDir(stage.To);
         HfCheckpoint.Save(model, dir);
         run.Tokenizer.Save(Path.Combine(dir, HfCheckpoint.TokenizerFile));
+        OnModelSaved?.Invoke(dir);
         var finished = DateTimeOffset.UtcNow;
         new StageSummary(stage.Name, kind, $"models/{stage.To}", started, finished, outcome.Seconds, outcome.Steps, outcome.Tokens,
                          double.IsNaN(outcome.FinalLoss) ? null : outcome.FinalLoss,

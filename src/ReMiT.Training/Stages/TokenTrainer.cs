@@ -16,9 +16,11 @@ namespace ReMiT.Training.Stages;
 /// <param name="Stage">Name in metrics, checkpoints and the report, e.g. "midtrain:remit".</param>
 /// <param name="TotalSteps">Optimizer steps of the stage.</param>
 /// <param name="LearningRate">Learning rate at a step (a schedule, e.g. the decay phase of WSD).</param>
+/// <param name="FlopsPerToken">Training FLOPs per token and <paramref name="PeakFlops"/> the device's measured matmul
+/// rate (per rank): when both are set, the stage logs model FLOP utilisation ("mfu").</param>
 public sealed record TokenStageSpec(
     string Stage, int TotalSteps, Func<int, double> LearningRate, double ClipNorm, int Accumulation,
-    int CheckpointEvery, int LogEvery, AdamWOptions Optimizer);
+    int CheckpointEvery, int LogEvery, AdamWOptions Optimizer, double FlopsPerToken = 0, double PeakFlops = 0);
 
 /// <summary>What a finished stage reports; <paramref name="Extra"/> holds stage-specific finals (e.g. RL's reward).</summary>
 public sealed record StageOutcome(int Steps, long Tokens, double FinalLoss, double Seconds, IReadOnlyDictionary<string, double>? Extra = null);
@@ -67,6 +69,7 @@ public static class TokenTrainer
         var clock = Stopwatch.StartNew();
         double lastLoss = double.NaN;
         long tokensAtLog = tokens;
+        int stepAtLog = step;
         var sinceLog = Stopwatch.StartNew();
         while (step < spec.TotalSteps)
         {
@@ -105,6 +108,9 @@ public static class TokenTrainer
                 ctx.Metrics.Append(spec.Stage, step, "lr", lr);
                 ctx.Metrics.Append(spec.Stage, step, "grad_norm", gradNorm.item<float>());
                 ctx.Metrics.Append(spec.Stage, step, "tokens_per_s", tokPerS);
+                ctx.Metrics.Append(spec.Stage, step, "step_seconds", sinceLog.Elapsed.TotalSeconds / Math.Max(step - stepAtLog, 1));
+                if (spec.FlopsPerToken > 0 && spec.PeakFlops > 0)
+                    ctx.Metrics.Append(spec.Stage, step, "mfu", tokPerS * spec.FlopsPerToken / (spec.PeakFlops * (collective?.Size ?? 1)));
                 ctx.Metrics.Append(spec.Stage, step, "tokens", tokens);
                 if (weighting.Need != GuideNeed.None)
                 {
@@ -116,6 +122,7 @@ public static class TokenTrainer
                 ctx.Log.WriteLine($"{spec.Stage} step {step:D5}/{spec.TotalSteps:D5} ({100.0 * step / spec.TotalSteps:F1}%) | loss {loss:F4} | " +
                                   $"lr {lr:E2} | {tokPerS:F0} tok/s | eta {TimeSpan.FromSeconds(eta):mm\\:ss}");
                 tokensAtLog = tokens;
+                stepAtLog = step;
                 sinceLog.Restart();
             }
             if ((step % spec.CheckpointEvery == 0 || step == spec.TotalSteps) && DataParallel.IsLead(collective))

@@ -235,6 +235,7 @@ public sealed class WeightsStoreTests
         using var run = new TempDir();
         using var model = NewModel(1);
         var seen = new HashSet<WeightsVersion>();
+        int seenCount = 0;
         var problems = new List<string>();
         using var done = new CancellationTokenSource();
         var reader = Task.Run(() =>
@@ -243,6 +244,7 @@ public sealed class WeightsStoreTests
                 foreach (var v in WeightsVersion.ListPublished(run.Path))
                 {
                     seen.Add(v);
+                    Interlocked.Increment(ref seenCount);
                     string dir = v.PathIn(run.Path);
                     foreach (string file in new[] { WeightsManifest.FileName, HfCheckpoint.WeightsFile, HfCheckpoint.ConfigFile })
                         if (!File.Exists(Path.Combine(dir, file))) problems.Add($"{v}: {file} absent");
@@ -250,6 +252,9 @@ public sealed class WeightsStoreTests
         });
 
         for (int n = 1; n <= 6; n++) WeightsStore.Publish(model, new WeightsVersion(n), run.Path);
+        // On a loaded machine the reader may not have run yet: let it see the folder at least once.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (Volatile.Read(ref seenCount) == 0 && DateTime.UtcNow < deadline) await Task.Delay(10);
         done.Cancel();
         await reader;
 
@@ -283,5 +288,25 @@ public sealed class WeightsStoreTests
         using var run = new TempDir();
         Assert.Null(WeightsStore.Latest(run.Path));
         Assert.Empty(WeightsStore.Prune(run.Path, new WeightsVersion(10)));
+    }
+
+    [Fact]
+    public void SealModel_ThenVerify_PassesUntilAFileChanges_ThenNamesIt()
+    {
+        using var run = new TempDir();
+        using var model = NewModel(1);
+        string dir = Path.Combine(run.Path, "models", "base+rl");
+        HfCheckpoint.Save(model, dir);
+        Assert.Throws<InvalidDataException>(() => WeightsStore.VerifyModel(dir)); // not sealed: nothing to check against
+        WeightsStore.SealModel(dir);
+        WeightsStore.VerifyModel(dir);
+
+        string file = Path.Combine(dir, HfCheckpoint.WeightsFile);
+        var bytes = File.ReadAllBytes(file);
+        bytes[^1] ^= 1;
+        File.WriteAllBytes(file, bytes);
+        var e = Assert.Throws<InvalidDataException>(() => WeightsStore.VerifyModel(dir));
+        Assert.Contains("model base+rl", e.Message);
+        Assert.Contains($"{HfCheckpoint.WeightsFile}: SHA-256 expected", e.Message);
     }
 }
