@@ -130,6 +130,9 @@ can reach it (an MPI rank derives its own from `hostname -f` instead, see learne
 {{- end }}
 - name: REMIT_DEVICE
   value: {{ .device | quote }}
+# The coordinator continues the run in REMIT_RUN_DIR when it already holds one (a restarted pod, a reinstall).
+- name: REMIT_RESUME
+  value: "auto"
 - name: HOME
   value: /tmp
 - name: TMPDIR

@@ -51,6 +51,8 @@ internal static class NodeCommand
             if (p.GetValue(preset) is { } pr) options = options with { Preset = pr };
             if (p.GetValue(device) is { } dev) options = options with { Device = dev };
             if (p.GetValue(resume)) options = options with { Resume = true };
+            if (options.AutoResume && !options.Resume && File.Exists(Path.Combine(options.RunDirectory, "config.json")))
+                options = options with { Resume = true };
             var problems = options.Validate();
             if (problems.Count > 0) throw new ArgumentException(string.Join(" ", problems));
 

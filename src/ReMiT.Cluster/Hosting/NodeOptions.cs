@@ -27,6 +27,8 @@ public sealed record NodeOptions
     public string Preset { get; init; } = "";
     public IReadOnlyList<string> Overrides { get; init; } = [];
     public bool Resume { get; init; }
+    /// <summary>Resume when the run directory already holds a run, else start one (what a restarted coordinator pod wants).</summary>
+    public bool AutoResume { get; init; }
     public string Device { get; init; } = "cpu";
     /// <summary>Seconds an unreachable member waits before the split-brain resolver downs it.</summary>
     public double DownAfterS { get; init; } = 5;
@@ -63,7 +65,14 @@ public sealed record NodeOptions
         if (env("REMIT_RUN_DIR") is { Length: > 0 } dir) o = o with { RunDirectory = dir };
         if (env("REMIT_PRESET") is { Length: > 0 } preset) o = o with { Preset = preset };
         if (env("REMIT_DEVICE") is { Length: > 0 } device) o = o with { Device = device };
-        if (env("REMIT_RESUME") is { Length: > 0 } resume) o = o with { Resume = resume is "1" or "true" };
+        if (env("REMIT_RESUME") is { Length: > 0 } resume)
+            o = resume switch
+            {
+                "1" or "true" => o with { Resume = true },
+                "0" or "false" => o with { Resume = false },
+                "auto" => o with { AutoResume = true },
+                _ => throw new ArgumentException($"REMIT_RESUME='{resume}': expected true, false or auto."),
+            };
         return o;
     }
 

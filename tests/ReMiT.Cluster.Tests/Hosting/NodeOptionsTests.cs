@@ -1,0 +1,50 @@
+using ReMiT.Cluster.Hosting;
+
+namespace ReMiT.Cluster.Tests.Hosting;
+
+public sealed class NodeOptionsTests
+{
+    private static Func<string, string?> Env(params (string Key, string Value)[] vars) =>
+        key => vars.FirstOrDefault(v => v.Key == key).Value;
+
+    [Fact]
+    public void WithEnvironment_EveryVariable_OverridesItsSetting()
+    {
+        var o = new NodeOptions { Roles = ["guide"], Port = 1 }.WithEnvironment(Env(
+            ("REMIT_ROLE", "rollout, verifier"), ("REMIT_SEED_NODES", "akka.tcp://remit@a:1,akka.tcp://remit@b:2"),
+            ("REMIT_HOSTNAME", "pod-0.svc"), ("REMIT_PORT", "4053"), ("REMIT_METRICS_PORT", "9464"), ("REMIT_RUN_DIR", "/runs/x"),
+            ("REMIT_PRESET", "tiny"), ("REMIT_DEVICE", "cuda"), ("REMIT_RESUME", "auto")));
+        Assert.Equal(["rollout", "verifier"], o.Roles);
+        Assert.Equal(["akka.tcp://remit@a:1", "akka.tcp://remit@b:2"], o.SeedNodes);
+        Assert.Equal(("pod-0.svc", 4053, 9464, "/runs/x", "tiny", "cuda"), (o.Hostname, o.Port, o.MetricsPort, o.RunDirectory, o.Preset, o.Device));
+        Assert.True(o.AutoResume);
+        Assert.False(o.Resume);
+        Assert.Empty(o.Validate());
+    }
+
+    [Theory]
+    [InlineData("REMIT_PORT", "four", "REMIT_PORT='four' is not an integer")]
+    [InlineData("REMIT_RESUME", "maybe", "expected true, false or auto")]
+    public void WithEnvironment_BadValue_NamesTheVariable(string key, string value, string expected)
+    {
+        var e = Assert.Throws<ArgumentException>(() => new NodeOptions().WithEnvironment(Env((key, value))));
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void AkkaConfig_RolesAddressesAndTheSplitBrainResolver_AreExplicit()
+    {
+        var config = ClusterNode.AkkaConfig(new NodeOptions
+        {
+            Roles = ["rollout"], Hostname = "pod-1.svc", Port = 4054, SeedNodes = ["akka.tcp://remit@pod-0.svc:4053"], RunDirectory = "x",
+        });
+        Assert.Equal("cluster", config.GetString("akka.actor.provider"));
+        Assert.Equal(["rollout"], config.GetStringList("akka.cluster.roles"));
+        Assert.Equal(["akka.tcp://remit@pod-0.svc:4053"], config.GetStringList("akka.cluster.seed-nodes"));
+        Assert.Equal("pod-1.svc", config.GetString("akka.remote.dot-netty.tcp.public-hostname"));
+        Assert.Equal(4054, config.GetInt("akka.remote.dot-netty.tcp.port"));
+        Assert.Equal("keep-majority", config.GetString("akka.cluster.split-brain-resolver.active-strategy"));
+        Assert.Contains("SplitBrainResolverProvider", config.GetString("akka.cluster.downing-provider-class"));
+        Assert.Equal(4 * 1024 * 1024, config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size"));
+    }
+}
