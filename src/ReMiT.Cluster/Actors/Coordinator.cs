@@ -110,7 +110,7 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
             NextStage();
         }
         else if (_started && r.Role == "learner" && _stage is { Kind: not PlannedKind.Eval } s)
-            Sender.Tell(ToRunStage(s)); // a restarted learner picks the stage up (it resumes from its checkpoint)
+            Sender.Tell(ToRunStage(s)); // a learner registering again (our answer was slow) gets its stage again; it ignores a repeat
     }
 
     private void OnMemberLost(IActorRef who)

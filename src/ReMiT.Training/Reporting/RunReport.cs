@@ -30,12 +30,13 @@ public static class RunReport
 
         var metrics = MetricsLog.Read(Path.Combine(runDir, MetricsLog.FileName), Warn);
         var stages = StageSummary.ReadAll(runDir, Warn);
-        var rows = ReadResults(runDir, Warn);
+        var (rows, cluster) = ReadResults(runDir, Warn);
 
         var md = new StringBuilder();
         WriteHeader(md, runDir);
         WriteStages(md, stages, metrics);
         WriteResults(md, rows);
+        WriteCluster(md, cluster);
         WritePlots(md, runDir, ReportPlots.Plan(metrics, rows), Warn);
         WriteLastValues(md, metrics);
         if (warnings.Count > 0)
@@ -59,17 +60,29 @@ public static class RunReport
         return "pass@1\n" + TextTable.Plain(header, body);
     }
 
-    private static IReadOnlyList<ResultRow> ReadResults(string runDir, Action<string> warn)
+    private static (IReadOnlyList<ResultRow> Rows, System.Text.Json.Nodes.JsonNode? Cluster) ReadResults(string runDir, Action<string> warn)
     {
         try
         {
-            return ResultsFile.Read(ResultsFile.PathFor(runDir)).Rows;
+            var file = ResultsFile.Read(ResultsFile.PathFor(runDir));
+            return (file.Rows, file.Cluster);
         }
         catch (InvalidDataException e)
         {
             warn(e.Message);
-            return [];
+            return ([], null);
         }
+    }
+
+    // Who ran the run (results.json's "cluster" section, written by the coordinator).
+    private static void WriteCluster(StringBuilder md, System.Text.Json.Nodes.JsonNode? cluster)
+    {
+        if (cluster?["members"] is not System.Text.Json.Nodes.JsonArray members) return;
+        md.Append("## Cluster\n\n| role | address | pid |\n|---|---|---|\n");
+        foreach (var m in members)
+            md.Append($"| {m?["role"]} | {m?["address"]} | {m?["pid"]} |\n");
+        md.Append($"\nLearner ranks: {cluster["learner_ranks"]}; experiences lost: {cluster["experiences_lost"]}, duplicated: " +
+                  $"{cluster["experiences_duplicated"]}; metric families served: {(cluster["metrics_seen"] as System.Text.Json.Nodes.JsonArray)?.Count ?? 0}.\n\n");
     }
 
     private static void WriteHeader(StringBuilder md, string runDir)

@@ -40,6 +40,27 @@ public sealed class RunReportTests
     }
 
     [Fact]
+    public void Build_ClusterSection_ListsMembersAndCounts()
+    {
+        using var dir = new TempDir();
+        FakeRun.WriteResults(dir.Path);
+        string results = ResultsFile.PathFor(dir.Path);
+        var cluster = System.Text.Json.Nodes.JsonNode.Parse("""
+            { "members": [ { "role": "coordinator", "address": "akka.tcp://remit@10.0.0.1:4053", "pid": 11 },
+                           { "role": "learner", "address": "akka.tcp://remit@10.0.0.2:4053", "pid": 12 } ],
+              "learner_ranks": 1, "metrics_seen": ["remit_train_loss", "remit_rl_reward"],
+              "experiences_lost": 0, "experiences_duplicated": 0 }
+            """);
+        (ResultsFile.Read(results) with { Cluster = cluster }).Write(results);
+
+        string md = File.ReadAllText(RunReport.Build(dir.Path, _ => { }));
+
+        Assert.Contains("## Cluster", md);
+        Assert.Contains("| learner | akka.tcp://remit@10.0.0.2:4053 | 12 |", md);
+        Assert.Contains("Learner ranks: 1; experiences lost: 0, duplicated: 0; metric families served: 2.", md);
+    }
+
+    [Fact]
     public void Build_CrashedAfterPretrainWithTruncatedLine_ReportsLossAndWarning()
     {
         using var dir = new TempDir();
