@@ -150,7 +150,7 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
     private static string AddressOf(IActorRef who) =>
         (who.Path.Address.HasLocalScope ? Akka.Cluster.Cluster.Get(Context.System).SelfAddress : who.Path.Address).ToString();
 
-    private string Describe(IActorRef who) => _members.TryGetValue(who, out var m) ? $"{m.Role} rank {m.Rank} ({who.Path.Address})" : who.Path.ToString();
+    private string Describe(IActorRef who) => _members.TryGetValue(who, out var m) ? $"{m.Role} rank {m.Rank} ({m.Address}, pid {m.Pid})" : who.Path.ToString();
 
     // ------------------------------------------------------------------ stages
 
