@@ -37,4 +37,14 @@ public sealed class FlywheelConfigTests
         foreach (string part in new[] { "rl.templates[1] 'circus'", "eval.edge_ops 'ten'", "mid_train.epsilon must be in (0, 1)", "rl.group_size must be >= 2" })
             Assert.Contains(part, e.Message);
     }
+
+    [Fact]
+    public void Load_BadClusterSettings_NamedWithTheirKeys()
+    {
+        var e = Assert.Throws<InvalidDataException>(() => ConfigLoader.Load(Preset("smoke"),
+            ["cluster.prompts_per_work=3", "cluster.lease_timeout_s=0", "cluster.guide_prefetch=0"]));
+        foreach (string part in new[] { "cluster.prompts_per_work (3) must divide rl.prompts_per_step (4)", "cluster.lease_timeout_s must be > 0",
+                                        "cluster.guide_prefetch must be >= 1" })
+            Assert.Contains(part, e.Message);
+    }
 }

@@ -164,6 +164,7 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
             if (lost > 0) { _metrics.ExperiencesLost.Inc(lost); _log.Warning("{0}: {1} rollout work item(s) never reached the learner", _stage.Name, lost); }
             _books[WorkKinds.Rollout].Clear();
             _books[WorkKinds.Verify].Clear();
+            _issued.Clear();
         }
         _stage = null;
         while (++_stageIndex < _plan.Count && StageRunner.IsDone(_run.RunDirectory, _plan[_stageIndex].Name))

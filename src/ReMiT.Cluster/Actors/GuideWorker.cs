@@ -25,7 +25,7 @@ public sealed class GuideWorker : RoleWorker
         Receive<GuideWork>(w => RunOffActor(w.WorkId, WorkKinds.Guide, () => Score(w), $"guide scores for {w.Stage}"));
     }
 
-    protected override string CreditKind => WorkKinds.Guide;
+    protected override string? CreditKind => WorkKinds.Guide;
 
     protected override void OnRegistered(WorkerRegistered registered) => Coordinator.Tell(new RequestWork(WorkKinds.Guide, 1));
 

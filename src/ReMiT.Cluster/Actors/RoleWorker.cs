@@ -55,7 +55,7 @@ public abstract class RoleWorker : ReceiveActor, IWithTimers
                 Coordinator.Tell(new WorkFailed(c.WorkId, c.Kind, c.Error));
             }
             if (c.Reply is not null) Coordinator.Tell(c.Reply);
-            Coordinator.Tell(new RequestWork(CreditKind, 1));
+            if (CreditKind is { } kind) Coordinator.Tell(new RequestWork(kind, 1));
         });
     }
 
@@ -70,8 +70,8 @@ public abstract class RoleWorker : ReceiveActor, IWithTimers
     /// <summary>The coordinator knows this worker: start pulling work.</summary>
     protected abstract void OnRegistered(WorkerRegistered registered);
 
-    /// <summary>The work kind this worker asks for again after each item.</summary>
-    protected abstract string CreditKind { get; }
+    /// <summary>The work kind this worker asks for again after each item (null: it takes no leases, like learners).</summary>
+    protected virtual string? CreditKind => null;
 
     /// <summary>
     /// Runs a lease's computation on a pool thread; the reply goes to the coordinator, an error is

@@ -30,7 +30,7 @@ public sealed class RolloutWorker : RoleWorker
         Receive<WeightsPublished>(_ => { }); // loaded when a lease asks for it
     }
 
-    protected override string CreditKind => WorkKinds.Rollout;
+    protected override string? CreditKind => WorkKinds.Rollout;
 
     protected override void OnRegistered(WorkerRegistered registered) => Coordinator.Tell(new RequestWork(WorkKinds.Rollout, 1));
 

@@ -31,7 +31,7 @@ public sealed class VerifierWorker : RoleWorker
         });
     }
 
-    protected override string CreditKind => WorkKinds.Verify;
+    protected override string? CreditKind => WorkKinds.Verify;
 
     protected override void OnRegistered(WorkerRegistered registered) => Coordinator.Tell(new RequestWork(WorkKinds.Verify, Credit));
 

@@ -16,7 +16,9 @@ public sealed class RunContext
     private readonly Lazy<IReadOnlyList<TokenizedDocument>> _pretrain, _mid;
     private readonly Lazy<IReadOnlySet<string>> _trainingPrompts;
 
-    private RunContext(string runDirectory, FlywheelConfig config, HfTokenizer tokenizer)
+    /// <param name="documents">The corpora when the caller already generated them (they are a pure function of the config).</param>
+    private RunContext(string runDirectory, FlywheelConfig config, HfTokenizer tokenizer,
+                       (IReadOnlyList<Document>, IReadOnlyList<Document>)? documents = null)
     {
         RunDirectory = runDirectory;
         Config = config;
@@ -33,7 +35,7 @@ public sealed class RunContext
             EosTokenId = tokenizer.TokenToId(SpecialTokenIds.EosToken),
             PadTokenId = tokenizer.TokenToId(SpecialTokenIds.PadToken),
         };
-        _documents = new(() => Documents(config, Seed));
+        _documents = documents is { } given ? new(given) : new(() => Documents(config, Seed));
         _pretrain = new(() => new DocumentEncoder(tokenizer, maskPrompt: false).EncodeAll(_documents.Value.Pre));
         _mid = new(() => new DocumentEncoder(tokenizer, maskPrompt: false).EncodeAll(_documents.Value.Mid));
         _trainingPrompts = new(() => _documents.Value.Pre.Concat(_documents.Value.Mid).Select(d => d.Prompt).ToHashSet(StringComparer.Ordinal));
@@ -77,11 +79,13 @@ public sealed class RunContext
             Directory.CreateDirectory(run);
             File.WriteAllText(configPath, ConfigLoader.ToJson(config));
         }
-        var (pre, mid) = Documents(config, unchecked((ulong)config.Seed));
+        var documents = Documents(config, unchecked((ulong)config.Seed));
+        var (pre, mid) = documents;
         RunTokenizer.TrainOrLoad(Path.Combine(run, "tokenizer"),
             pre.Take(config.Tokenizer.Documents).Concat(mid.Take(config.Tokenizer.Documents / 4)).Select(d => d.Text),
             config.Tokenizer.VocabSize);
-        return Open(run);
+        // Read back from the file, as every other node reads it, so all of them hold the same tokenizer.
+        return new RunContext(run, config, HfTokenizer.Load(Path.Combine(run, "tokenizer", RunTokenizer.FileName)), documents);
     }
 
     /// <summary>Opens a prepared run directory (what every worker node does).</summary>
