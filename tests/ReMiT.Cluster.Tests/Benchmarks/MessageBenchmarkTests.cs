@@ -9,7 +9,8 @@ public sealed class MessageBenchmarkTests
     [InlineData(512, 4, true)]
     public void Run_ShortRunOverLoopback_PullsBatches(int rollouts, int window, bool chunked)
     {
-        var result = MessageBenchmark.Run(rollouts, promptTokens: 64, completionTokens: 256, window, seconds: 0.5, warmupSeconds: 0.3);
+        // Long enough for a 1.3 MB chunked batch to cross even while CI runs the multi-process cluster tests beside it.
+        var result = MessageBenchmark.Run(rollouts, promptTokens: 64, completionTokens: 256, window, seconds: 3, warmupSeconds: 1);
         Assert.Equal(chunked, result.Chunked);
         Assert.True(result.Messages > 0, $"no batch arrived: {result}");
         Assert.Equal(result.Messages * (double)result.MessageBytes / result.Seconds / 1e6, result.MegabytesPerS, 6);
