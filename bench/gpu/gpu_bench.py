@@ -47,6 +47,8 @@ def parse_args(argv):
                    help="torch_anchor.py (default: ../shared/bench/torch_anchor.py beside the repo, else shared/bench/ inside it)")
     p.add_argument("--anchor-mode", action="append", default=None,
                    help="torch_anchor.py's argument: all (training steps + HF generate), decode, remit; repeatable (default: all)")
+    p.add_argument("--anchor-minutes", type=float, default=3.0,
+                   help="at most this long for the anchor, so the flywheel keeps its share of the budget (default: %(default)s)")
     p.add_argument("--flywheel-set", action="append", default=[], metavar="KEY=VALUE",
                    help="extra --set for the flywheel, applied after the caps (repeatable)")
     p.add_argument("--no-flywheel-caps", action="store_true", help="run the preset as it is (still stopped at the budget)")
@@ -198,7 +200,7 @@ def anchor(args, torch_info, budget):
     runs = []
     for mode in args.anchor_mode or ["all"]:
         cmd = [sys.executable, str(path)] + ([] if mode == "all" else [mode])
-        code, so, se, secs, timed_out = run(cmd, dict(os.environ), budget())
+        code, so, se, secs, timed_out = run(cmd, dict(os.environ), min(budget(), args.anchor_minutes * 60))
         results = [json.loads(line) for line in so.splitlines() if line.startswith("{")]
         header = next((line for line in so.splitlines() if line and not line.startswith("{")), None)
         row = {"mode": mode, "seconds": secs, "exit_code": code, "header": header, "results": results,
@@ -248,6 +250,8 @@ def main(argv):
     env = remit_env(args.remit)
     code, so, se, _, _ = run([args.remit, "info"], env, 120)
     info = parse_info(so) if code == 0 else {"error": tail(so + se)}
+    if code != 0 and torch_info and not torch_info["version"].startswith("2.10"):
+        info["hint"] = f"TorchSharp 0.107 pairs with libtorch 2.10 (DESIGN.md §2); python3's torch is {torch_info['version']}"
     if torch_info and torch_info["gpu_name"] and args.device == "cuda":
         device_name = torch_info["gpu_name"]
     else:
