@@ -46,6 +46,25 @@ public static class ExperimentAnalysis
         return file;
     }
 
+    /// <summary>
+    /// Re-analyses an experiment from its own <c>DIR/experiment.json</c> (arms and comparison requests as written by
+    /// <see cref="Run"/>), re-reading every eval file: what <c>remit experiment report DIR</c> needs.
+    /// </summary>
+    public static ExperimentFile Rerun(string dir, TextWriter log)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(dir);
+        string path = Path.Combine(dir, ExperimentFile.FileName);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"'{path}' does not exist; run `remit experiment run --out {dir}` first (it writes experiment.json)", path);
+        ExperimentFile? file;
+        try { file = JsonSerializer.Deserialize<ExperimentFile>(File.ReadAllText(path), RunJson.Indented); }
+        catch (JsonException e) { throw new InvalidDataException($"{path}: not a valid experiment.json ({e.Message}); delete it and re-run `remit experiment run`", e); }
+        if (file?.Arms is null || file.Comparisons is null)
+            throw new InvalidDataException($"{path}: 'arms' or 'comparisons' is missing; delete it and re-run `remit experiment run`");
+        var requests = file.Comparisons.Select(c => new ComparisonRequest(c.A, c.B, c.Metric, c.Split, c.K, c.Primary)).ToList();
+        return Run(dir, file.Arms, requests, log);
+    }
+
     private static Dictionary<string, ArmRuns> Validate(IReadOnlyList<ArmRuns> arms, IReadOnlyList<ComparisonRequest> comparisons)
     {
         var problems = new List<string>();

@@ -109,7 +109,7 @@ internal static class ExperimentReport
             string key = group.Key.Metric.IsGreedy() ? group.Key.Metric.Name() : $"{group.Key.Metric.Name()}@{group.Key.K}";
             yield return ($"{key} by arm (95% CI)", $"means_{key.Replace('@', '_')}.png", () =>
             {
-                var plot = new ErrorBarPlot($"{key} by arm (95% CI)", key, splits) { YMin = 0, YMax = 1 };
+                var plot = new ErrorBarPlot($"{key} by arm (95% CI)", key, splits) { YMin = -0.05, YMax = 1.05 };
                 foreach (string arm in arms)
                     plot.Add(arm, splits.Select(s => group.FirstOrDefault(m => m.Arm == arm && m.Split == s) is { } m
                         ? (Interval?)new Interval(m.Mean, m.CiLow, m.CiHigh) : null).ToList());

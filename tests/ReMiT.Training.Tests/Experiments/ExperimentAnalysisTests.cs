@@ -95,6 +95,35 @@ public sealed class ExperimentAnalysisTests
     }
 
     [Fact]
+    public void Rerun_FromExperimentJson_SameComparisons()
+    {
+        var (dir, arms) = TwoArmsTwoSeeds();
+        using var _ = dir;
+        var first = ExperimentAnalysis.Run(dir.Path, arms,
+            [
+                new ComparisonRequest("remit", "uniform", EvalMetric.GreedyStrict, "edge", Primary: true),
+                new ComparisonRequest("remit", "uniform", EvalMetric.SampledStrict, "edge", K: 4),
+            ], TextWriter.Null);
+        File.Delete(Path.Combine(dir.Path, "report.md"));
+
+        var again = ExperimentAnalysis.Rerun(dir.Path, TextWriter.Null);
+
+        Assert.Equal(first.Comparisons, again.Comparisons);
+        Assert.Equal(first.Arms.Select(a => (a.Name, string.Join(",", a.Seeds))), again.Arms.Select(a => (a.Name, string.Join(",", a.Seeds))));
+        Assert.True(File.Exists(Path.Combine(dir.Path, "report.md")));
+    }
+
+    [Fact]
+    public void Rerun_NoExperimentJson_SaysToRunFirst()
+    {
+        using var dir = new TempDir();
+
+        var e = Assert.Throws<FileNotFoundException>(() => ExperimentAnalysis.Rerun(dir.Path, TextWriter.Null));
+
+        Assert.Contains("remit experiment run", e.Message);
+    }
+
+    [Fact]
     public void Run_ProblemMissingOnOneSide_ThrowsNamingFilesAndProblem()
     {
         var (dir, arms) = TwoArmsTwoSeeds();
