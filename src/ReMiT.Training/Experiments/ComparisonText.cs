@@ -3,7 +3,7 @@ using System.Globalization;
 namespace ReMiT.Training.Experiments;
 
 /// <summary>How comparisons read in reports: one formatting, shared by experiment and run reports.</summary>
-public static class ComparisonText
+internal static class ComparisonText
 {
     public const string Method =
         "diff = mean over seeds of the mean over the same problems of (a − b); 95% CI: hierarchical paired bootstrap " +

@@ -35,7 +35,7 @@ public sealed record ComparisonResult(
 }
 
 /// <summary>One arm's mean on one metric/split/k with its 95% bootstrap CI (report.md only).</summary>
-public sealed record ArmMean(string Arm, EvalMetric Metric, string Split, int K, double Mean, double CiLow, double CiHigh, int NSeeds);
+internal sealed record ArmMean(string Arm, EvalMetric Metric, string Split, int K, double Mean, double CiLow, double CiHigh, int NSeeds);
 
 /// <summary><c>DIR/experiment.json</c>.</summary>
 public sealed record ExperimentFile(IReadOnlyList<ArmRuns> Arms, IReadOnlyList<ComparisonResult> Comparisons)

@@ -5,7 +5,7 @@ namespace ReMiT.Training.Experiments;
 /// one experiment: sort the m p-values ascending, multiply the j-th smallest by (m − j + 1), make the sequence
 /// non-decreasing, cap at 1. A comparison is significant at α when its adjusted p is at most α.
 /// </summary>
-public static class HolmBonferroni
+internal static class HolmBonferroni
 {
     /// <summary>Adjusted p-values, in the order given.</summary>
     public static double[] Adjust(IReadOnlyList<double> pValues)

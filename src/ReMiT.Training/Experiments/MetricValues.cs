@@ -3,7 +3,7 @@ using ReMiT.Tasks.Evaluation;
 namespace ReMiT.Training.Experiments;
 
 /// <summary>Turns per-problem records into one number per problem for a metric, a split and k.</summary>
-public static class MetricValues
+internal static class MetricValues
 {
     /// <summary>The splits a comparison may select; "all" keeps every problem.</summary>
     public static readonly string[] Splits = ["id", "edge", "hard", "all"];

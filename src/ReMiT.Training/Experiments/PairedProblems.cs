@@ -1,7 +1,7 @@
 namespace ReMiT.Training.Experiments;
 
 /// <summary>Pairs two models' per-problem values by problem id, for one seed.</summary>
-public static class PairedProblems
+internal static class PairedProblems
 {
     /// <summary>
     /// a − b per problem, ordered by problem id (so resampling is reproducible whatever the files' line order).

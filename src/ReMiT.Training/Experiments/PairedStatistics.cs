@@ -7,7 +7,7 @@ namespace ReMiT.Training.Experiments;
 /// The inner loops run over plain arrays with one seeded <see cref="Random"/>: deterministic and fast enough for
 /// tens of thousands of resamples of a few thousand problems.
 /// </summary>
-public static class PairedStatistics
+internal static class PairedStatistics
 {
     public const int DefaultResamples = 4000;
     public const int DefaultFlips = 20000;

@@ -9,7 +9,7 @@ namespace ReMiT.Training.Experiments;
 /// <param name="NSamples">Sampled completions drawn for the problem (0 when only greedy decoding ran).</param>
 /// <param name="NAnswer">Sampled completions with the final answer right.</param>
 /// <param name="NStrict">Sampled completions with the answer right and process reward 1.</param>
-public sealed record ProblemRecord(
+internal sealed record ProblemRecord(
     string ProblemId,
     string Task,
     string Split,

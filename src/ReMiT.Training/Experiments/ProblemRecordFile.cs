@@ -7,7 +7,7 @@ namespace ReMiT.Training.Experiments;
 /// evaluator can add fields freely; a line that is not a JSON object with the needed fields is an error naming
 /// FILE:LINE, because a silently skipped problem would unpair the comparison.
 /// </summary>
-public static class ProblemRecordFile
+internal static class ProblemRecordFile
 {
     public static IReadOnlyList<ProblemRecord> Read(string path)
     {

@@ -102,6 +102,32 @@ public sealed class PairedStatisticsTests
     }
 
     [Fact]
+    public void MinimumDetectableEffect_TrueEffectAtMde_SignFlipRejectsAboutEightyPercent()
+    {
+        // 200 problems, 40% discordant: MDE = 2.8016 · sqrt(0.4 / 200) = 0.125. Simulate that true effect
+        // (wins 0.2627, losses 0.1373) and count how often the test rejects at 0.05: the design's power, ≈ 0.8
+        // (a little above, since Var(d) = p_disc − δ² is below the p_disc the formula uses).
+        const int problems = 200, experiments = 200;
+        double mde = PairedStatistics.MinimumDetectableEffect(0.4, problems);
+        double win = (0.4 + mde) / 2, loss = (0.4 - mde) / 2;
+        var rng = new Random(99);
+        int rejected = 0;
+        for (int e = 0; e < experiments; e++)
+        {
+            var d = new double[problems];
+            for (int i = 0; i < problems; i++)
+            {
+                double u = rng.NextDouble();
+                d[i] = u < win ? 1 : u < win + loss ? -1 : 0;
+            }
+            if (PairedStatistics.SignFlipPValue([d], flips: 2000, seed: e + 1) <= 0.05) rejected++;
+        }
+
+        Assert.Equal(0.1253, mde, 4);
+        Assert.InRange((double)rejected / experiments, 0.70, 0.92);
+    }
+
+    [Fact]
     public void DisagreementRate_ZeroOneDifferences_IsDiscordantShare() =>
         Assert.Equal(0.5, PairedStatistics.DisagreementRate([[1, 0, -1, 0]]), 12);
 
