@@ -36,6 +36,7 @@ public static class RunReport
         WriteHeader(md, runDir);
         WriteStages(md, stages, metrics);
         WriteResults(md, rows);
+        PairedRunSection.Write(md, runDir, stages, Warn);
         WriteCluster(md, cluster);
         WritePlots(md, runDir, ReportPlots.Plan(metrics, rows), Warn);
         WriteLastValues(md, metrics);
