@@ -50,7 +50,9 @@ public sealed class LearnerWorker : RoleWorker
         if (_running is not null) { Log.Warning("asked to run {0} while {1} runs; ignored", command.Stage, _running); return; }
         _running = command.Stage;
         _steps.Clear();
-        var stage = new PlannedStage(command.Stage, Enum.Parse<PlannedKind>(command.Kind), command.From, command.To, command.Weighting, command.Guide);
+        // The plan's own stage carries its config overrides; the message names it.
+        var stage = Node.Run.Plan.FirstOrDefault(s => s.Name == command.Stage)
+                    ?? new PlannedStage(command.Stage, Enum.Parse<PlannedKind>(command.Kind), command.From, command.To, command.Weighting, command.Guide);
         Node.StartWork($"learner {stage.Name}", () => _self.Tell(RunStageBody(stage)));
     }
 
@@ -59,7 +61,7 @@ public sealed class LearnerWorker : RoleWorker
     {
         try
         {
-            var runner = new StageRunner(Node.Run, Node.StageContext(), Node.Collective.Size > 1 ? Node.Collective : null)
+            var runner = new StageRunner(Node.Run.ForStage(stage), Node.StageContext(), Node.Collective.Size > 1 ? Node.Collective : null)
             {
                 PeakFlops = stage.Kind == PlannedKind.Rl ? 0 : Node.PeakFlops,
                 OnModelSaved = WeightsStore.SealModel, // the guide checks it by hash before loading it
@@ -69,6 +71,7 @@ public sealed class LearnerWorker : RoleWorker
                 case PlannedKind.Pretrain: runner.Pretrain(stage); break;
                 case PlannedKind.MidTrain: runner.MidTrain(stage, (rows, cols, inputs, targets) => SubmitGuideWork(stage, rows, cols, inputs, targets), Node.Run.Config.Cluster.GuidePrefetch); break;
                 case PlannedKind.Rl: runner.Rl(stage, new ClusterStepSource(this, stage.Name)); break;
+                case PlannedKind.Sft: runner.Sft(stage); break;
                 default: throw new InvalidOperationException($"learners do not run {stage.Kind} stages.");
             }
             if (stage.Kind == PlannedKind.Rl && Node.Collective.Rank == 0) WeightsStore.PruneStage(Node.RunDirectory, stage.Name, keepFromStep: int.MaxValue);
