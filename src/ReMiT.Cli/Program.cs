@@ -25,6 +25,7 @@ public static class Program
         root.Subcommands.Add(WeightsCommand.Create());
         root.Subcommands.Add(SftCommand.Create());
         root.Subcommands.Add(FlywheelCommand.Create());
+        root.Subcommands.Add(ExperimentCommand.Create());
         root.Subcommands.Add(NodeCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
