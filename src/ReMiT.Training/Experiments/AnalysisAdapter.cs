@@ -31,7 +31,7 @@ public static class AnalysisAdapter
             }).ToArray()),
         };
         string path = Path.Combine(directory, "experiment.json");
-        File.WriteAllText(path, doc.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(path, doc.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
         log.WriteLine($"experiment {spec.Name}: wrote {path} (arms and comparisons; statistics not computed in this build)");
     }
 }
