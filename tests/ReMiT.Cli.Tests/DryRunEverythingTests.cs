@@ -26,7 +26,7 @@ public sealed class DryRunEverythingTests : IDisposable
         Assert.True(exit == 0, $"remit flywheel --preset {preset} --dry-run: exit {exit}\n{err}\n{output[^Math.Min(output.Length, 4000)..]}");
         Assert.Contains("DRY RUN", output);
         Assert.Contains("(dry run)", File.ReadAllText(Path.Combine(run, "config.json")));
-        Assert.True(File.Exists(Path.Combine(run, "report.md")));
+        Assert.Contains("DRY RUN", File.ReadAllText(Path.Combine(run, "report.md")));
     }
 
     [Theory]

@@ -21,6 +21,17 @@ public sealed class ExperimentCommandTests : IDisposable
         Assert.Contains("remit-vs-baselines", err);
     }
 
+    [Theory]
+    [InlineData("Option '--out' is required.", "experiment", "run", "--spec", "rl-difficulty")]
+    [InlineData("'abc' for option '--seeds'", "experiment", "run", "--spec", "rl-difficulty", "--out", "x", "--seeds", "abc")]
+    [InlineData("Unrecognized command or argument '--bogus'", "experiment", "run", "--spec", "rl-difficulty", "--out", "x", "--bogus")]
+    public void Run_BadFlag_Exit2NamingIt(string message, params string[] args)
+    {
+        var (exit, _, err) = _h.Run(args);
+        Assert.Equal(2, exit);
+        Assert.Contains(message, err);
+    }
+
     [Fact]
     public void Run_ZeroSeeds_Exit2NamingTheFlag()
     {
