@@ -9,8 +9,13 @@ public static class Program
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 
     /// <summary>Runs the command line with the given writers (tests pass their own).</summary>
-    public static int Run(string[] args, TextWriter output, TextWriter error) =>
-        BuildRoot().Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
+    /// <remarks>A command line that does not parse (unknown or missing flag, bad value) exits 2, like every other usage error.</remarks>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var parsed = BuildRoot().Parse(args);
+        int exit = parsed.Invoke(new InvocationConfiguration { Output = output, Error = error });
+        return parsed.Errors.Count > 0 && exit == 1 ? CliErrors.UsageError : exit;
+    }
 
     public static RootCommand BuildRoot()
     {
@@ -25,6 +30,7 @@ public static class Program
         root.Subcommands.Add(WeightsCommand.Create());
         root.Subcommands.Add(SftCommand.Create());
         root.Subcommands.Add(FlywheelCommand.Create());
+        root.Subcommands.Add(ExperimentCommand.Create());
         root.Subcommands.Add(NodeCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());

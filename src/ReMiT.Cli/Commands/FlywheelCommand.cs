@@ -20,14 +20,15 @@ internal static class FlywheelCommand
         var set = new Option<string[]>("--set") { Description = "Override one config value, e.g. --set mid_train.epsilon=0.3 (repeatable).", AllowMultipleArgumentsPerToken = true };
         var resume = new Option<bool>("--resume") { Description = "Continue an interrupted run in --out exactly where it stopped." };
         var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:N or auto.", DefaultValueFactory = _ => "cpu" };
+        var dryRun = new Option<bool>("--dry-run") { Description = $"Every stage through the same code path, capped ({DryRun.Steps} steps, {DryRun.Rows} rows, {DryRun.EvalProblemsPerOp} eval problems per op, {DryRun.NewTokens} new tokens): checks a preset runs, in minutes." };
         var metricsPort = new Option<int>("--metrics-port") { Description = "Serve Prometheus metrics on this port while running (0 = off).", DefaultValueFactory = _ => 0 };
         var command = new Command("flywheel",
             "Run the ReMiT flywheel: pre-train a base to the start of its LR decay, RLVR on it (RL model 1), mid-train\n" +
             "from the pre-decay checkpoint with uniform and ReMiT weighting (guided by RL model 1), RLVR on each, evaluate\n" +
             "all; writes DIR/results.json, DIR/report.md with plots, and every model in Hugging Face layout.\n\n" +
             "Examples:\n  remit flywheel --preset smoke --out runs/smoke\n  remit flywheel --preset tiny --out runs/tiny --iterations 2\n" +
-            "  remit flywheel --preset tiny --out runs/tiny --resume")
-            { preset, outDir, iterations, extra, set, resume, device, metricsPort };
+            "  remit flywheel --preset tiny --out runs/tiny --resume\n  remit flywheel --preset small --out runs/small-dry --dry-run")
+            { preset, outDir, iterations, extra, set, resume, dryRun, device, metricsPort };
         command.SetGuardedAction((p, output, error) =>
         {
             var overrides = new List<string>(p.GetValue(set) ?? []);
@@ -36,6 +37,7 @@ internal static class FlywheelCommand
                 overrides.Add("extra_weightings=[" + string.Join(",", baselines.Select(b => $"\"{b}\"")) + "]");
             string configPath = Presets.Resolve(p.GetValue(preset)!);
             var config = ConfigLoader.Load(configPath, overrides);
+            if (p.GetValue(dryRun)) config = DryRun.Apply(config);
             TorchRuntime.EnsureLoaded();
             using var cancel = new CancellationTokenSource();
             Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); output.WriteLine("stopping at the next step; resume with --resume"); };

@@ -29,7 +29,8 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly TextWriter _console; // progress lines people read (warnings go to the Akka log)
     private readonly IReadOnlyList<PlannedStage> _plan;
-    private readonly RlPrompts _prompts;
+    private RlPrompts _prompts;
+    private RunContext _stageRun; // the current stage's context (its config overrides applied)
     private readonly Dictionary<long, RolloutWork> _issued = [];
     private readonly Dictionary<IActorRef, Member> _members = [];
     private readonly Dictionary<string, LeaseBook<IActorRef>> _books;
@@ -61,7 +62,8 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
         _run = run;
         _metrics = metrics;
         _finished = finished;
-        _plan = FlywheelPlan.Build(run.Config);
+        _plan = run.Plan;
+        _stageRun = run;
         _prompts = new RlPrompts(run.Config.Rl, run.Seed);
         var timeout = TimeSpan.FromSeconds(run.Config.Cluster.LeaseTimeoutS);
         string[] kinds = [WorkKinds.Rollout, WorkKinds.Verify, WorkKinds.Guide, WorkKinds.Eval];
@@ -189,6 +191,8 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
         }
         if (stage.Kind == PlannedKind.Rl)
         {
+            _stageRun = _run.ForStage(stage);
+            _prompts = new RlPrompts(_stageRun.Config.Rl, _stageRun.Seed);
             _policyVersions.Clear();
             _verified.Clear();
             _stepWaiters.Clear();
@@ -218,7 +222,7 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
     // cluster run is reproducible and resumes exactly).
     private void IssueRollouts()
     {
-        var rl = _run.Config.Rl;
+        var rl = _stageRun.Config.Rl;
         string stage = _stage!.Name;
         if (_nextIssueStep < 0) return;
         while (_nextIssueStep < rl.Steps && _policyVersions.TryGetValue(Math.Max(0, _nextIssueStep - rl.MaxStaleness), out int version))
@@ -239,7 +243,7 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
     private void OnRolloutsDone(RolloutsDone done)
     {
         if (!Accept(WorkKinds.Rollout, done.WorkId, done.Stage)) return;
-        var rl = _run.Config.Rl;
+        var rl = _stageRun.Config.Rl;
         int required = _policyVersions.GetValueOrDefault(Math.Max(0, done.Step - rl.MaxStaleness), -1);
         if (done.Rollouts.Any(r => r.PolicyVersion != required) && _issued.Remove(done.WorkId, out var original))
         {
@@ -282,7 +286,7 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
 
     private void TrySendStep(int step)
     {
-        var rl = _run.Config.Rl;
+        var rl = _stageRun.Config.Rl;
         if (!_verified.TryGetValue(step, out var units) || units.Values.Sum(u => u.Length) < rl.PromptsPerStep * rl.GroupSize) return;
         if (!_stepWaiters.Remove(step, out var waiters)) return;
         var batch = new RlStepBatch(_stage!.Name, step, units.Values.SelectMany(u => u).OrderBy(r => r.Prompt).ToArray());

@@ -21,7 +21,7 @@ public sealed class RolloutWorker : RoleWorker
 {
     private DecoderModel? _policy;
     private int _policyVersion = -1;
-    private (int Step, EvalItem[] Items)? _stepPrompts;
+    private (string Stage, int Step, EvalItem[] Items)? _stepPrompts; // stages may differ in their RL prompts
 
     public RolloutWorker(IActorRef coordinator, NodeServices node) : base("rollout", coordinator, node)
     {
@@ -38,7 +38,7 @@ public sealed class RolloutWorker : RoleWorker
 
     private RolloutsDone Generate(RolloutWork w)
     {
-        var run = Node.Run;
+        var run = Node.Run.ForStage(w.Stage);
         var rl = run.Config.Rl;
         if (_policyVersion != w.WeightsVersion)
         {
@@ -50,7 +50,7 @@ public sealed class RolloutWorker : RoleWorker
             Node.Metrics.WeightsLoadSeconds.Observe(clock.Elapsed.TotalSeconds);
             Node.Metrics.PolicyVersion.Set(w.WeightsVersion);
         }
-        if (_stepPrompts?.Step != w.Step) _stepPrompts = (w.Step, new RlPrompts(rl, run.Seed).ForStep(w.Step));
+        if (_stepPrompts?.Step != w.Step || _stepPrompts?.Stage != w.Stage) _stepPrompts = (w.Stage, w.Step, new RlPrompts(rl, run.Seed).ForStep(w.Step));
         var items = _stepPrompts.Value.Items.Skip(w.FirstPrompt).Take(w.PromptCount).ToArray();
         var generator = new RolloutGenerator(run.Tokenizer, rl.MaxNewTokens, rl.Temperature, rl.GroupSize);
         var rollouts = generator.Generate(_policy!, items, w.WeightsVersion, w.Seed);
@@ -61,7 +61,7 @@ public sealed class RolloutWorker : RoleWorker
 
     private EvalDone Evaluate(EvalWork w)
     {
-        var rows = new StageRunner(Node.Run, Node.StageContext()).Evaluate(w.Model);
+        var rows = new StageRunner(Node.Run.ForEval(w.Model), Node.StageContext()).Evaluate(w.Model);
         return new EvalDone(w.WorkId, w.Model, ResultsFile.RowsToJson(rows));
     }
 }

@@ -15,17 +15,18 @@ namespace ReMiT.Cluster.Actors;
 public sealed class VerifierWorker : RoleWorker
 {
     private const int Credit = 4;
-    private readonly Dictionary<int, EvalItem[]> _prompts = [];
+    private readonly Dictionary<(string Stage, int Step), EvalItem[]> _prompts = []; // stages may differ in their RL prompts
 
     public VerifierWorker(IActorRef coordinator, NodeServices node) : base("verifier", coordinator, node)
     {
         Receive<VerifyWork>(w =>
         {
             // Prompts are cached on the actor's thread; scoring runs off it.
-            if (!_prompts.TryGetValue(w.Step, out var items))
+            if (!_prompts.TryGetValue((w.Stage, w.Step), out var items))
             {
                 if (_prompts.Count > 8) _prompts.Clear();
-                _prompts[w.Step] = items = new RlPrompts(Node.Run.Config.Rl, Node.Run.Seed).ForStep(w.Step);
+                var run = Node.Run.ForStage(w.Stage);
+                _prompts[(w.Stage, w.Step)] = items = new RlPrompts(run.Config.Rl, run.Seed).ForStep(w.Step);
             }
             RunOffActor(w.WorkId, WorkKinds.Verify, () => Verify(w, items), $"verifying {w.Stage} step {w.Step}");
         });
@@ -37,7 +38,7 @@ public sealed class VerifierWorker : RoleWorker
 
     private RolloutsVerified Verify(VerifyWork w, EvalItem[] items)
     {
-        var rl = Node.Run.Config.Rl;
+        var rl = Node.Run.ForStage(w.Stage).Config.Rl;
         var generator = new RolloutGenerator(Node.Run.Tokenizer, rl.MaxNewTokens, rl.Temperature, rl.GroupSize);
         var scored = w.Rollouts.Select(r =>
         {

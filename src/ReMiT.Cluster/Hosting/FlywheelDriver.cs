@@ -16,11 +16,13 @@ public static class FlywheelDriver
 {
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired; the run can be resumed.</exception>
     /// <exception cref="InvalidOperationException">A stage failed; the message says which and why.</exception>
+    /// <param name="plan">An experiment's stages (saved as plan.json); null: the flywheel's own plan from the config.</param>
     public static void Run(FlywheelConfig config, string runDirectory, Device device, TextWriter log, bool resume,
-                           CancellationToken cancellation, int metricsPort = 0)
+                           CancellationToken cancellation, int metricsPort = 0, IReadOnlyList<PlannedStage>? plan = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var run = RunContext.Prepare(config, runDirectory, resume, log);
+        var run = RunContext.Prepare(config, runDirectory, resume, log, plan);
+        if (run.Config.IsDryRun) log.WriteLine($"flywheel: DRY RUN — every stage capped at {DryRun.Steps} steps; the numbers mean nothing");
         log.WriteLine($"flywheel: {run.Config.Name} | model {run.Config.Model} ({run.ModelConfig.ParameterCount():N0} parameters, vocab {run.ModelConfig.VocabSize}) | device {device} | run {run.RunDirectory}");
         var options = new NodeOptions
         {

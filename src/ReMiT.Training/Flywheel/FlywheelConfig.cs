@@ -27,6 +27,10 @@ public sealed record FlywheelConfig
     public RlSection Rl { get; init; } = new();
     public EvalSection Eval { get; init; } = new();
     public ClusterSection Cluster { get; init; } = new();
+    public SftSection Sft { get; init; } = new();
+    /// <summary>Set by <see cref="DryRun.Apply"/>: every stage capped to a few steps; results mean nothing.</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("dry_run")]
+    public bool IsDryRun { get; init; }
 
     public IReadOnlyList<string> Validate()
     {
@@ -40,6 +44,7 @@ public sealed record FlywheelConfig
         e.AddRange(Rl.Validate().Select(x => "rl." + x));
         e.AddRange(Eval.Validate().Select(x => "eval." + x));
         e.AddRange(Cluster.Validate().Select(x => "cluster." + x));
+        e.AddRange(Sft.Validate().Select(x => "sft." + x));
         if (Rl.PromptsPerStep % Cluster.PromptsPerWork != 0)
             e.Add($"cluster.prompts_per_work ({Cluster.PromptsPerWork}) must divide rl.prompts_per_step ({Rl.PromptsPerStep}).");
         return e;

@@ -3,12 +3,14 @@ using ReMiT.Training.Losses;
 namespace ReMiT.Training.Flywheel;
 
 /// <summary>What a stage does.</summary>
-public enum PlannedKind { Pretrain, MidTrain, Rl, Eval }
+public enum PlannedKind { Pretrain, MidTrain, Rl, Eval, Sft }
 
 /// <summary>One stage of the flywheel: reads model <paramref name="From"/>, writes model <paramref name="To"/>.</summary>
 /// <param name="Weighting">Mid-training token weighting (uniform, remit, rho1, kd); empty otherwise.</param>
 /// <param name="Guide">Model that guides the weighting, or null when it needs none.</param>
-public sealed record PlannedStage(string Name, PlannedKind Kind, string From, string To, string Weighting = "", string? Guide = null);
+/// <param name="Overrides">Config overrides for this stage only ("path=value", as <c>--set</c>); see <see cref="RunContext.ForStage(PlannedStage)"/>.</param>
+public sealed record PlannedStage(string Name, PlannedKind Kind, string From, string To, string Weighting = "", string? Guide = null,
+                                  IReadOnlyList<string>? Overrides = null);
 
 /// <summary>
 /// The flywheel as data, read top to bottom: pretrain (to the start of the LR decay) → rl:base

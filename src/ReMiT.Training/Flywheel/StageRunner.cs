@@ -84,6 +84,13 @@ public sealed class StageRunner(RunContext run, StageContext ctx, ICollective? c
             weighting, scorer, CheckpointDir(stage.Name), collective));
     }
 
+    /// <summary>Supervised warm-up (e.g. K&amp;K backtracking traces) from model <c>From</c>, prompt tokens masked out of the loss.</summary>
+    public void Sft(PlannedStage stage)
+    {
+        using var model = HfCheckpoint.Load(ModelDir(stage.From), ctx.Device);
+        Finish(stage, StageKind.Sft, model, () => SftStage.Run(ctx, stage.Name, run.Config.Sft.Options(), model, run.Tokenizer, CheckpointDir(stage.Name), run.Seed + 3));
+    }
+
     /// <summary>RLVR with GRPO; the steps' verified rollouts come from <paramref name="source"/>.</summary>
     public void Rl(PlannedStage stage, IRlStepSource source)
     {

@@ -90,6 +90,8 @@ public static class RunReport
     {
         string full = Path.GetFullPath(runDir);
         md.Append("# Run report: ").Append(Path.GetFileName(full.TrimEnd(Path.DirectorySeparatorChar))).Append("\n\n");
+        if (Flywheel.DryRunMarker.IsDryRun(full))
+            md.Append("> **DRY RUN**: every stage was capped to a few steps (`--dry-run`); the numbers below mean nothing.\n\n");
         md.Append("- run: `").Append(full).Append("`\n");
         md.Append("- report built: ").Append(DateTimeOffset.UtcNow.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture)).Append('\n');
         md.Append("- git commit: ").Append(RunEnvironment.GitCommit(full) is { } commit ? $"`{commit}`" : "unknown").Append('\n');
