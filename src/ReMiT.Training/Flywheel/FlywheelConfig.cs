@@ -166,6 +166,12 @@ public sealed record RlSection
     /// <summary>"token" (DAPO) or "sequence".</summary>
     public string Normalization { get; init; } = "token";
     public bool DynamicSampling { get; init; } = true;
+    /// <summary>
+    /// DAPO refill: after a step's prompts are scored, rounds of extra prompts (as many as groups were dropped,
+    /// in whole work items) are drawn until prompts_per_step groups have mixed rewards or this many extra rounds
+    /// were drawn (0 = drop without refilling). Each round costs one more generate-and-verify pass.
+    /// </summary>
+    public int MaxRefillRounds { get; init; } = 1;
     /// <summary>Completions this close to max_new_tokens start paying DAPO's soft overlong penalty (0 = off).</summary>
     public int OverlongBuffer { get; init; } = 0;
     /// <summary>Rollouts older than this many policy versions are dropped.</summary>
@@ -191,6 +197,7 @@ public sealed record RlSection
         if (Advantage is not ("grpo" or "dr_grpo")) e.Add($"advantage must be grpo or dr_grpo, got '{Advantage}'.");
         if (Normalization is not ("token" or "sequence")) e.Add($"normalization must be token or sequence, got '{Normalization}'.");
         if (MaxStaleness < 0) e.Add($"max_staleness must be >= 0, got {MaxStaleness}.");
+        if (MaxRefillRounds is < 0 or > 8) e.Add($"max_refill_rounds must be 0–8 (each round is another generation pass), got {MaxRefillRounds}.");
         if (OverlongBuffer < 0 || OverlongBuffer >= MaxNewTokens) e.Add($"overlong_buffer must be in [0, max_new_tokens), got {OverlongBuffer}.");
         e.AddRange(GrpoConfig().Validate());
         return e;

@@ -84,11 +84,15 @@ public sealed class StageRunner(RunContext run, StageContext ctx, ICollective? c
             weighting, scorer, CheckpointDir(stage.Name), collective));
     }
 
-    /// <summary>RLVR with GRPO; the steps' verified rollouts come from <paramref name="source"/>.</summary>
+    /// <summary>
+    /// RLVR with GRPO; the steps' verified rollouts come from <paramref name="source"/>. With rl.kl_beta &gt; 0
+    /// every rank also loads the stage's starting model, frozen, as the KL reference (also on a resume).
+    /// </summary>
     public void Rl(PlannedStage stage, IRlStepSource source)
     {
         using var model = HfCheckpoint.Load(ModelDir(stage.From), ctx.Device);
-        Finish(stage, StageKind.Rl, model, () => GrpoStage.Run(ctx, stage.Name, run.Config.Rl, model, _special.Pad, CheckpointDir(stage.Name), source, collective));
+        using var reference = ReferencePolicy.LoadIfNeeded(run.Config.Rl, ModelDir(stage.From), ctx.Device);
+        Finish(stage, StageKind.Rl, model, () => GrpoStage.Run(ctx, stage.Name, run.Config.Rl, model, _special.Pad, CheckpointDir(stage.Name), source, collective, reference));
     }
 
     /// <summary>Greedy pass@1 and sampled pass@k per op and split of a trained model.</summary>

@@ -19,16 +19,31 @@ public sealed class RlPrompts(RlSection cfg, ulong seed)
 
     public int PerStep => cfg.PromptsPerStep;
 
-    /// <summary>The step's <see cref="RlSection.PromptsPerStep"/> items.</summary>
+    /// <summary>
+    /// Every prompt the step may draw, indexed as rollouts name them: its own <see cref="RlSection.PromptsPerStep"/>
+    /// items, then, when dynamic sampling refills, <see cref="RlSection.MaxRefillRounds"/> rounds of as many more
+    /// (round r from index r·PromptsPerStep, see <see cref="Rl.DynamicSamplingRefill"/>), each a pure function of
+    /// (seed, step, round) and disjoint from the step's earlier prompts. Only the prompts the coordinator issues are generated on.
+    /// </summary>
     public EvalItem[] ForStep(int step)
     {
-        ulong stepSeed = StepSeed(step);
+        var items = new List<EvalItem>(Draw(step, round: 0, exclude: null));
+        int rounds = cfg.DynamicSampling ? cfg.MaxRefillRounds : 0;
+        for (int round = 1; round <= rounds; round++)
+            items.AddRange(Draw(step, round, items.Select(i => i.Prompt).ToHashSet()));
+        return [.. items];
+    }
+
+    // PromptsPerStep items of one round; round 0 keeps the seed stream steps always used.
+    private IEnumerable<EvalItem> Draw(int step, int round, IReadOnlySet<string>? exclude)
+    {
+        ulong seed = round == 0 ? StepSeed(step) : ReMiT.Tasks.SplitMix64.Derive(StepSeed(step) ^ 0x0EF1_11ul, (ulong)round);
         KkCorpusSource.TryParsePeople(cfg.People, out int minPeople, out int maxPeople, out _);
         // Enough items per difficulty to fill a step; the first PromptsPerStep are used.
         var set = cfg.Task == "kk"
-            ? EvalSet.Kk(minPeople, maxPeople, (cfg.PromptsPerStep + maxPeople - minPeople) / (maxPeople - minPeople + 1), stepSeed, _scheme)
-            : EvalSet.Gsm(_ops, (cfg.PromptsPerStep + _ops.Count - 1) / _ops.Count, stepSeed, _templates, _modes);
-        return set.Items.Take(cfg.PromptsPerStep).ToArray();
+            ? EvalSet.Kk(minPeople, maxPeople, (cfg.PromptsPerStep + maxPeople - minPeople) / (maxPeople - minPeople + 1), seed, _scheme, exclude)
+            : EvalSet.Gsm(_ops, (cfg.PromptsPerStep + _ops.Count - 1) / _ops.Count, seed, _templates, _modes, exclude);
+        return set.Items.Take(cfg.PromptsPerStep);
     }
 
     /// <summary>Sampling seed for the rollouts of prompts starting at <paramref name="firstPrompt"/> of a step.</summary>
