@@ -15,17 +15,17 @@ namespace ReMiT.Cluster.Actors;
 public sealed class VerifierWorker : RoleWorker
 {
     private const int Credit = 4;
-    private readonly Dictionary<int, EvalItem[]> _prompts = [];
+    private readonly Dictionary<(string Stage, int Step), EvalItem[]> _prompts = [];
 
     public VerifierWorker(IActorRef coordinator, NodeServices node) : base("verifier", coordinator, node)
     {
         Receive<VerifyWork>(w =>
         {
             // Prompts are cached on the actor's thread; scoring runs off it.
-            if (!_prompts.TryGetValue(w.Step, out var items))
+            if (!_prompts.TryGetValue((w.Stage, w.Step), out var items))
             {
                 if (_prompts.Count > 8) _prompts.Clear();
-                _prompts[w.Step] = items = new RlPrompts(Node.Run.Config.Rl, Node.Run.Seed).ForStep(w.Step);
+                _prompts[(w.Stage, w.Step)] = items = RlPrompts.ForStage(Node.Run, w.Stage).ForStep(w.Step); // stages may differ in ops (rl.ops = auto)
             }
             RunOffActor(w.WorkId, WorkKinds.Verify, () => Verify(w, items), $"verifying {w.Stage} step {w.Step}");
         });

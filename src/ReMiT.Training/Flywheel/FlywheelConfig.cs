@@ -143,7 +143,19 @@ public sealed record RlSection
 {
     /// <summary>"gsm" or "kk".</summary>
     public string Task { get; init; } = "gsm";
+    /// <summary>GSM ops to train on ("3-4"), or "auto": measured per stage from the starting model (see <see cref="AutoOps"/>).</summary>
     public string Ops { get; init; } = "3-4";
+    /// <summary>ops = auto: the candidate ops whose sampled pass@1 (at <see cref="Temperature"/>) is measured on a calibration set.</summary>
+    public string AutoOps { get; init; } = "2-8";
+    /// <summary>ops = auto: [low, high] sampled pass@1 that counts as the edge of competence (Interplay); the nearest op when none does.</summary>
+    public IReadOnlyList<double> AutoBand { get; init; } = [0.05, 0.5];
+    /// <summary>ops = auto: calibration problems per candidate op.</summary>
+    public int CalibrationPerOp { get; init; } = 16;
+    /// <summary>ops = auto: samples per calibration problem.</summary>
+    public int CalibrationSamples { get; init; } = 8;
+
+    /// <summary>Whether the stage's ops are measured (<c>ops: "auto"</c>).</summary>
+    public bool MeasuresOps() => Ops == "auto";
     /// <summary>kk: people per puzzle.</summary>
     public string People { get; init; } = "3-5";
     /// <summary>kk: reward scheme (binary, warmup, logic-rl).</summary>
@@ -184,7 +196,16 @@ public sealed record RlSection
         var e = new List<string>();
         if (Steps < 1) e.Add($"steps must be >= 1, got {Steps}.");
         if (Task is not ("gsm" or "kk")) e.Add($"task must be gsm or kk, got '{Task}'.");
-        e.AddRange(ConfigChecks.Parses("ops", Ops, x => GsmOpRange.Parse(x)));
+        if (MeasuresOps())
+        {
+            e.AddRange(ConfigChecks.Parses("auto_ops", AutoOps, x => GsmOpRange.Parse(x)));
+            if (AutoBand.Count != 2 || !(AutoBand[0] >= 0 && AutoBand[0] <= AutoBand[1] && AutoBand[1] <= 1))
+                e.Add($"auto_band must be [low, high] with 0 ≤ low ≤ high ≤ 1, got [{string.Join(", ", AutoBand)}].");
+            if (CalibrationPerOp < 1) e.Add($"calibration_per_op must be >= 1, got {CalibrationPerOp}.");
+            if (CalibrationSamples < 1) e.Add($"calibration_samples must be >= 1, got {CalibrationSamples}.");
+            if (Task != "gsm") e.Add($"ops = auto measures GSM ops; task is '{Task}' (set task to gsm or give ops explicitly).");
+        }
+        else e.AddRange(ConfigChecks.Parses("ops", Ops, x => GsmOpRange.Parse(x)));
         e.AddRange(Templates.SelectMany((t, i) => ConfigChecks.Parses($"templates[{i}]", t, x => GsmTemplate.Parse(x))));
         e.AddRange(Modes.SelectMany((m, i) => ConfigChecks.Parses($"modes[{i}]", m, x => GsmModes.Parse(x))));
         if (!KkCorpusSource.TryParsePeople(People, out _, out _, out string? peopleError)) e.Add($"people: {peopleError}");
