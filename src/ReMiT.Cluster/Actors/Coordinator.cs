@@ -8,6 +8,7 @@ using ReMiT.Cluster.Messages.Serialization;
 using ReMiT.Cluster.Metrics;
 using ReMiT.Training.Flywheel;
 using ReMiT.Training.Reporting;
+using ReMiT.Training.Rl;
 using ReMiT.Training.Stages;
 
 namespace ReMiT.Cluster.Actors;
@@ -47,9 +48,12 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
     private readonly Dictionary<int, SortedDictionary<int, RolloutRecord[]>> _verified = []; // step → first prompt → rollouts
     private readonly Dictionary<int, List<IActorRef>> _stepWaiters = [];
     private readonly Dictionary<int, int> _delivered = [];                   // step → learner ranks it was sent to
+    private readonly Dictionary<int, StepDraws> _draws = [];                 // step → prompts issued so far (refill rounds included)
+    private readonly HashSet<int> _complete = [];                            // steps whose groups are all in (no refill round to come)
     private int _nextIssueStep;
     private long _latestVersion;
 
+    private sealed record StepDraws(int Rounds, int Prompts);
     private sealed record Member(string Role, int Rank, int Size, int Pid, string Host, string Address, int MetricsPort);
     private sealed record Tick;
     private sealed record ReportBuilt(string? Error);
@@ -197,6 +201,8 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
             _verified.Clear();
             _stepWaiters.Clear();
             _delivered.Clear();
+            _draws.Clear();
+            _complete.Clear();
             _nextIssueStep = -1; // set by the learner's first step request (it may resume mid-stage)
         }
         foreach (var (learner, _) in Learners()) learner.Tell(ToRunStage(stage));
@@ -228,17 +234,48 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
         while (_nextIssueStep < rl.Steps && _policyVersions.TryGetValue(Math.Max(0, _nextIssueStep - rl.MaxStaleness), out int version))
         {
             int step = _nextIssueStep++;
-            for (int first = 0; first < rl.PromptsPerStep; first += _run.Config.Cluster.PromptsPerWork)
-            {
-                long id = WorkId(stage, step, first);
-                var work = new RolloutWork(id, stage, step, first, _run.Config.Cluster.PromptsPerWork, version, _prompts.RolloutSeed(step, first));
-                _issued[id] = work;
-                _books[WorkKinds.Rollout].Add(id, work);
-            }
             _verified[step] = [];
+            IssuePrompts(stage, step, 0, rl.PromptsPerStep, version);
+            _draws[step] = new StepDraws(1, rl.PromptsPerStep);
         }
         Dispatch();
     }
+
+    private void IssuePrompts(string stage, int step, int firstPrompt, int count, int version)
+    {
+        for (int first = firstPrompt; first < firstPrompt + count; first += _run.Config.Cluster.PromptsPerWork)
+        {
+            long id = WorkId(stage, step, first);
+            var work = new RolloutWork(id, stage, step, first, _run.Config.Cluster.PromptsPerWork, version, _prompts.RolloutSeed(step, first));
+            _issued[id] = work;
+            _books[WorkKinds.Rollout].Add(id, work);
+        }
+    }
+
+    // Once every issued prompt of a step is verified: DAPO refill (another round of prompts, when too few groups
+    // have mixed rewards and rounds are left) or the step is complete. Depends only on the verified rewards, so
+    // a run with nodes lost or reissued draws the same prompts.
+    private void OnStepVerified(int step, SortedDictionary<int, RolloutRecord[]> units)
+    {
+        var rl = _stageRun.Config.Rl;
+        if (_complete.Contains(step) || !_draws.TryGetValue(step, out var draws) || units.Values.Sum(u => u.Length) < draws.Prompts * rl.GroupSize) return;
+        int next = 0;
+        if (rl.DynamicSampling && rl.MaxRefillRounds > 0)
+        {
+            var keep = units.Values.SelectMany(u => u).GroupBy(r => r.Prompt).OrderBy(g => g.Key)
+                .Select(g => DynamicSampling.KeepGroup(g.Select(r => LearningReward(r, rl)).ToArray())).ToArray();
+            next = DynamicSamplingRefill.NextRoundPrompts(keep, rl.PromptsPerStep, draws.Rounds, rl.MaxRefillRounds, _run.Config.Cluster.PromptsPerWork);
+        }
+        if (next == 0) { _complete.Add(step); TrySendStep(step); return; }
+        int version = _policyVersions[Math.Max(0, step - rl.MaxStaleness)];
+        IssuePrompts(_stage!.Name, step, DynamicSamplingRefill.FirstPromptOfRound(draws.Rounds, rl.PromptsPerStep), next, version);
+        _draws[step] = new StepDraws(draws.Rounds + 1, draws.Prompts + next);
+    }
+
+    // As the learner sees it (GrpoLearner.LearningReward), so both keep the same groups.
+    private static double LearningReward(RolloutRecord r, RlSection rl) => rl.OverlongBuffer > 0
+        ? OverlongPenalty.Apply(r.Reward, r.CompletionIds.Length, rl.MaxNewTokens, rl.OverlongBuffer)
+        : r.Reward;
 
     private void OnRolloutsDone(RolloutsDone done)
     {
@@ -267,7 +304,7 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
     {
         if (!Accept(WorkKinds.Verify, v.WorkId, v.Stage) || !_verified.TryGetValue(v.Step, out var units)) return;
         units[v.Rollouts.Min(r => r.Prompt)] = v.Rollouts;
-        TrySendStep(v.Step);
+        OnStepVerified(v.Step, units);
         Dispatch();
     }
 
@@ -286,13 +323,12 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
 
     private void TrySendStep(int step)
     {
-        var rl = _stageRun.Config.Rl;
-        if (!_verified.TryGetValue(step, out var units) || units.Values.Sum(u => u.Length) < rl.PromptsPerStep * rl.GroupSize) return;
+        if (!_complete.Contains(step) || !_verified.TryGetValue(step, out var units)) return;
         if (!_stepWaiters.Remove(step, out var waiters)) return;
         var batch = new RlStepBatch(_stage!.Name, step, units.Values.SelectMany(u => u).OrderBy(r => r.Prompt).ToArray());
         foreach (var learner in waiters) Chunker.Tell(learner, batch, Self);
         int delivered = _delivered[step] = _delivered.GetValueOrDefault(step) + waiters.Count;
-        if (delivered >= Learners().Count) { _verified.Remove(step); _delivered.Remove(step); } // every rank has it
+        if (delivered >= Learners().Count) { _verified.Remove(step); _delivered.Remove(step); _draws.Remove(step); _complete.Remove(step); } // every rank has it
     }
 
     // ------------------------------------------------------------------ guide

@@ -21,7 +21,7 @@ public sealed class RolloutWorker : RoleWorker
 {
     private DecoderModel? _policy;
     private int _policyVersion = -1;
-    private (string Stage, int Step, EvalItem[] Items)? _stepPrompts; // stages may differ in their RL prompts
+    private (string Stage, int Step, EvalItem[] Items)? _stepPrompts;
 
     public RolloutWorker(IActorRef coordinator, NodeServices node) : base("rollout", coordinator, node)
     {
@@ -50,7 +50,7 @@ public sealed class RolloutWorker : RoleWorker
             Node.Metrics.WeightsLoadSeconds.Observe(clock.Elapsed.TotalSeconds);
             Node.Metrics.PolicyVersion.Set(w.WeightsVersion);
         }
-        if (_stepPrompts?.Step != w.Step || _stepPrompts?.Stage != w.Stage) _stepPrompts = (w.Stage, w.Step, new RlPrompts(rl, run.Seed).ForStep(w.Step));
+        if (_stepPrompts?.Step != w.Step || _stepPrompts?.Stage != w.Stage) _stepPrompts = (w.Stage, w.Step, RlPrompts.ForStage(run, w.Stage).ForStep(w.Step));
         var items = _stepPrompts.Value.Items.Skip(w.FirstPrompt).Take(w.PromptCount).ToArray();
         var generator = new RolloutGenerator(run.Tokenizer, rl.MaxNewTokens, rl.Temperature, rl.GroupSize);
         var rollouts = generator.Generate(_policy!, items, w.WeightsVersion, w.Seed);

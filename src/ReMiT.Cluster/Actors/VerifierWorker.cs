@@ -15,7 +15,7 @@ namespace ReMiT.Cluster.Actors;
 public sealed class VerifierWorker : RoleWorker
 {
     private const int Credit = 4;
-    private readonly Dictionary<(string Stage, int Step), EvalItem[]> _prompts = []; // stages may differ in their RL prompts
+    private readonly Dictionary<(string Stage, int Step), EvalItem[]> _prompts = [];
 
     public VerifierWorker(IActorRef coordinator, NodeServices node) : base("verifier", coordinator, node)
     {
@@ -25,8 +25,7 @@ public sealed class VerifierWorker : RoleWorker
             if (!_prompts.TryGetValue((w.Stage, w.Step), out var items))
             {
                 if (_prompts.Count > 8) _prompts.Clear();
-                var run = Node.Run.ForStage(w.Stage);
-                _prompts[(w.Stage, w.Step)] = items = new RlPrompts(run.Config.Rl, run.Seed).ForStep(w.Step);
+                _prompts[(w.Stage, w.Step)] = items = RlPrompts.ForStage(Node.Run, w.Stage).ForStep(w.Step); // stages may differ in ops (rl.ops = auto)
             }
             RunOffActor(w.WorkId, WorkKinds.Verify, () => Verify(w, items), $"verifying {w.Stage} step {w.Step}");
         });

@@ -24,6 +24,8 @@ public sealed class MetricsBridge : IDisposable
         ["weight_clipped"] = m => m.WeightClipped,
         ["reward"] = m => m.Reward,
         ["accuracy"] = m => m.Accuracy,
+        ["refill_prompts"] = m => m.RefillPrompts,
+        ["refill_rounds"] = m => m.RefillRounds,
         ["mfu"] = m => m.Mfu,
     };
 

@@ -24,6 +24,8 @@ public sealed class RemitMetrics
         Mfu = f.CreateGauge("remit_mfu_ratio", "Model FLOPs utilisation of the last logged interval, 0–1.", "stage");
         Reward = f.CreateGauge("remit_rl_reward", "Mean verifier reward of the last RL step.", "stage");
         Accuracy = f.CreateGauge("remit_rl_accuracy_ratio", "Share of rollouts with a correct final answer in the last RL step.", "stage");
+        RefillPrompts = f.CreateGauge("remit_rl_refill_prompts", "Extra prompts dynamic sampling drew for the last RL step (DAPO refill).", "stage");
+        RefillRounds = f.CreateGauge("remit_rl_refill_rounds", "Refill rounds dynamic sampling drew for the last RL step.", "stage");
         PassAtK = f.CreateGauge("remit_pass_at_k_ratio", "Unbiased pass@k of an evaluated model.", "model", "split", "k");
         WeightMean = f.CreateGauge("remit_token_weight_mean", "Mean ReMiT/Rho-1 token weight at the last logged step.", "stage");
         WeightStd = f.CreateGauge("remit_token_weight_std", "Standard deviation of the token weights at the last logged step.", "stage");
@@ -59,6 +61,8 @@ public sealed class RemitMetrics
     public Gauge Mfu { get; }
     public Gauge Reward { get; }
     public Gauge Accuracy { get; }
+    public Gauge RefillPrompts { get; }
+    public Gauge RefillRounds { get; }
     public Gauge PassAtK { get; }
     public Gauge WeightMean { get; }
     public Gauge WeightStd { get; }

@@ -148,7 +148,19 @@ public sealed record RlSection
 {
     /// <summary>"gsm" or "kk".</summary>
     public string Task { get; init; } = "gsm";
+    /// <summary>GSM ops to train on ("3-4"), or "auto": measured per stage from the starting model (see <see cref="AutoOps"/>).</summary>
     public string Ops { get; init; } = "3-4";
+    /// <summary>ops = auto: the candidate ops whose sampled pass@1 (at <see cref="Temperature"/>) is measured on a calibration set.</summary>
+    public string AutoOps { get; init; } = "2-8";
+    /// <summary>ops = auto: [low, high] sampled pass@1 that counts as the edge of competence (Interplay); the nearest op when none does.</summary>
+    public IReadOnlyList<double> AutoBand { get; init; } = [0.05, 0.5];
+    /// <summary>ops = auto: calibration problems per candidate op.</summary>
+    public int CalibrationPerOp { get; init; } = 16;
+    /// <summary>ops = auto: samples per calibration problem.</summary>
+    public int CalibrationSamples { get; init; } = 8;
+
+    /// <summary>Whether the stage's ops are measured (<c>ops: "auto"</c>).</summary>
+    public bool MeasuresOps() => Ops == "auto";
     /// <summary>kk: people per puzzle.</summary>
     public string People { get; init; } = "3-5";
     /// <summary>kk: reward scheme (binary, warmup, logic-rl).</summary>
@@ -171,6 +183,12 @@ public sealed record RlSection
     /// <summary>"token" (DAPO) or "sequence".</summary>
     public string Normalization { get; init; } = "token";
     public bool DynamicSampling { get; init; } = true;
+    /// <summary>
+    /// DAPO refill: after a step's prompts are scored, rounds of extra prompts (as many as groups were dropped,
+    /// in whole work items) are drawn until prompts_per_step groups have mixed rewards or this many extra rounds
+    /// were drawn (0 = drop without refilling). Each round costs one more generate-and-verify pass.
+    /// </summary>
+    public int MaxRefillRounds { get; init; } = 1;
     /// <summary>Completions this close to max_new_tokens start paying DAPO's soft overlong penalty (0 = off).</summary>
     public int OverlongBuffer { get; init; } = 0;
     /// <summary>Rollouts older than this many policy versions are dropped.</summary>
@@ -183,7 +201,16 @@ public sealed record RlSection
         var e = new List<string>();
         if (Steps < 1) e.Add($"steps must be >= 1, got {Steps}.");
         if (Task is not ("gsm" or "kk")) e.Add($"task must be gsm or kk, got '{Task}'.");
-        e.AddRange(ConfigChecks.Parses("ops", Ops, x => GsmOpRange.Parse(x)));
+        if (MeasuresOps())
+        {
+            e.AddRange(ConfigChecks.Parses("auto_ops", AutoOps, x => GsmOpRange.Parse(x)));
+            if (AutoBand.Count != 2 || !(AutoBand[0] >= 0 && AutoBand[0] <= AutoBand[1] && AutoBand[1] <= 1))
+                e.Add($"auto_band must be [low, high] with 0 ≤ low ≤ high ≤ 1, got [{string.Join(", ", AutoBand)}].");
+            if (CalibrationPerOp < 1) e.Add($"calibration_per_op must be >= 1, got {CalibrationPerOp}.");
+            if (CalibrationSamples < 1) e.Add($"calibration_samples must be >= 1, got {CalibrationSamples}.");
+            if (Task != "gsm") e.Add($"ops = auto measures GSM ops; task is '{Task}' (set task to gsm or give ops explicitly).");
+        }
+        else e.AddRange(ConfigChecks.Parses("ops", Ops, x => GsmOpRange.Parse(x)));
         e.AddRange(Templates.SelectMany((t, i) => ConfigChecks.Parses($"templates[{i}]", t, x => GsmTemplate.Parse(x))));
         e.AddRange(Modes.SelectMany((m, i) => ConfigChecks.Parses($"modes[{i}]", m, x => GsmModes.Parse(x))));
         if (!KkCorpusSource.TryParsePeople(People, out _, out _, out string? peopleError)) e.Add($"people: {peopleError}");
@@ -196,6 +223,7 @@ public sealed record RlSection
         if (Advantage is not ("grpo" or "dr_grpo")) e.Add($"advantage must be grpo or dr_grpo, got '{Advantage}'.");
         if (Normalization is not ("token" or "sequence")) e.Add($"normalization must be token or sequence, got '{Normalization}'.");
         if (MaxStaleness < 0) e.Add($"max_staleness must be >= 0, got {MaxStaleness}.");
+        if (MaxRefillRounds is < 0 or > 8) e.Add($"max_refill_rounds must be 0–8 (each round is another generation pass), got {MaxRefillRounds}.");
         if (OverlongBuffer < 0 || OverlongBuffer >= MaxNewTokens) e.Add($"overlong_buffer must be in [0, max_new_tokens), got {OverlongBuffer}.");
         e.AddRange(GrpoConfig().Validate());
         return e;

@@ -32,6 +32,12 @@ public sealed class StageRunner(RunContext run, StageContext ctx, ICollective? c
     /// <summary>Called with a stage's model folder once it is written, before the stage counts as done (e.g. to seal it with hashes).</summary>
     public Action<string>? OnModelSaved { get; init; }
 
+    /// <summary>
+    /// Problem text → whether evaluation holds it out; rl.ops = auto calibrates on problems outside it.
+    /// Default: nothing is held out (the run's held-out eval set is wired in here).
+    /// </summary>
+    public Func<string, bool>? IsHeldOut { get; init; }
+
     /// <summary>The device's measured matmul FLOP/s (0: unknown); token stages then log MFU.</summary>
     public double PeakFlops { get; init; }
 
@@ -91,11 +97,18 @@ public sealed class StageRunner(RunContext run, StageContext ctx, ICollective? c
         Finish(stage, StageKind.Sft, model, () => SftStage.Run(ctx, stage.Name, run.Config.Sft.Options(), model, run.Tokenizer, CheckpointDir(stage.Name), run.Seed + 3));
     }
 
-    /// <summary>RLVR with GRPO; the steps' verified rollouts come from <paramref name="source"/>.</summary>
+    /// <summary>
+    /// RLVR with GRPO; the steps' verified rollouts come from <paramref name="source"/>. With rl.ops = auto the
+    /// lead rank first measures the starting model (<see cref="RlCalibration"/>; kept across a resume). With
+    /// rl.kl_beta &gt; 0 every rank also loads the starting model, frozen, as the KL reference (also on a resume).
+    /// </summary>
     public void Rl(PlannedStage stage, IRlStepSource source)
     {
         using var model = HfCheckpoint.Load(ModelDir(stage.From), ctx.Device);
-        Finish(stage, StageKind.Rl, model, () => GrpoStage.Run(ctx, stage.Name, run.Config.Rl, model, _special.Pad, CheckpointDir(stage.Name), source, collective));
+        if (run.Config.Rl.MeasuresOps() && DataParallel.IsLead(collective) && RlCalibration.TryRead(run.RunDirectory, stage.Name) is null)
+            RlCalibration.Measure(stage.Name, stage.From, model, run, ctx.Log, IsHeldOut).Save(run.RunDirectory); // before the first policy is published
+        using var reference = ReferencePolicy.LoadIfNeeded(run.Config.Rl, ModelDir(stage.From), ctx.Device);
+        Finish(stage, StageKind.Rl, model, () => GrpoStage.Run(ctx, stage.Name, run.Config.Rl, model, _special.Pad, CheckpointDir(stage.Name), source, collective, reference));
     }
 
     /// <summary>Greedy pass@1 and sampled pass@k per op and split of a trained model.</summary>

@@ -35,6 +35,7 @@ public static class RunReport
         var md = new StringBuilder();
         WriteHeader(md, runDir);
         WriteStages(md, stages, metrics);
+        CalibrationSection.Write(md, runDir, Warn);
         WriteResults(md, rows);
         PairedRunSection.Write(md, runDir, stages, Warn);
         WriteCluster(md, cluster);

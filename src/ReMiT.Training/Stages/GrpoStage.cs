@@ -31,12 +31,14 @@ public interface IRlStepSource
 public static class GrpoStage
 {
     public static StageOutcome Run(StageContext ctx, string stage, RlSection cfg, DecoderModel model, int padId,
-                                   string checkpointDir, IRlStepSource source, Distributed.ICollective? collective = null)
+                                   string checkpointDir, IRlStepSource source, Distributed.ICollective? collective = null,
+                                   DecoderModel? reference = null)
     {
         using var optimizer = new FlatAdamW(model.named_parameters(), new AdamWOptions(WeightDecay: 0.0));
         var learner = new GrpoLearner(model, optimizer, new GrpoLearnerOptions(
             cfg.GroupSize, cfg.Temperature, cfg.Advantage == "dr_grpo" ? AdvantageMode.DrGrpo : AdvantageMode.Grpo,
-            cfg.GrpoConfig(), cfg.DynamicSampling, cfg.MaxNewTokens, cfg.OverlongBuffer, cfg.MaxStaleness, cfg.ClipNorm), padId, collective);
+            cfg.GrpoConfig(), cfg.DynamicSampling, cfg.MaxNewTokens, cfg.OverlongBuffer, cfg.MaxStaleness, cfg.ClipNorm,
+            PromptsPerStep: cfg.PromptsPerStep), padId, collective, reference);
 
         int step = 0;
         long tokens = 0;
@@ -64,20 +66,36 @@ public static class GrpoStage
             ctx.Metrics.Append(stage, step, "reward", stats.RewardMean);
             ctx.Metrics.Append(stage, step, "accuracy", stats.Accuracy);
             ctx.Metrics.Append(stage, step, "kept_groups", stats.KeptGroups);
+            if (cfg.DynamicSampling && cfg.MaxRefillRounds > 0)
+            {
+                ctx.Metrics.Append(stage, step, "refill_prompts", stats.RefillPrompts);
+                ctx.Metrics.Append(stage, step, "refill_rounds", stats.RefillRounds);
+                ctx.Metrics.Append(stage, step, "refill_groups_used", stats.RefillGroupsUsed);
+            }
             ctx.Metrics.Append(stage, step, "stale", stats.Stale);
             ctx.Metrics.Append(stage, step, "clip_fraction", stats.ClipFraction);
             ctx.Metrics.Append(stage, step, "approx_kl", stats.ApproxKl);
+            if (reference is not null) ctx.Metrics.Append(stage, step, "ref_kl", stats.RefKl);
             ctx.Metrics.Append(stage, step, "completion_tokens", stats.MeanCompletionTokens);
             if (step % cfg.LogEvery == 0 || step == cfg.Steps)
             {
                 double eta = (cfg.Steps - step) * clock.Elapsed.TotalSeconds / Math.Max(step, 1);
                 ctx.Log.WriteLine($"{stage} step {step:D4}/{cfg.Steps:D4} | reward {stats.RewardMean:F3} | acc {stats.Accuracy:P0} | " +
-                                  $"groups kept {stats.KeptGroups}/{rollouts.Count / cfg.GroupSize} | len {stats.MeanCompletionTokens:F0} | clip {stats.ClipFraction:F3} | eta {TimeSpan.FromSeconds(eta):mm\\:ss}");
+                                  $"groups kept {stats.KeptGroups}/{rollouts.Count / cfg.GroupSize}" + (stats.RefillPrompts > 0 ? $" (+{stats.RefillPrompts} refill)" : "") + $" | len {stats.MeanCompletionTokens:F0} | clip {stats.ClipFraction:F3} | eta {TimeSpan.FromSeconds(eta):mm\\:ss}");
             }
             if ((step % cfg.CheckpointEvery == 0 || step == cfg.Steps) && Distributed.DataParallel.IsLead(collective))
                 TrainingCheckpoint.Save(checkpointDir, model, optimizer, new CheckpointMeta { Stage = stage, Step = step, PolicyVersion = version, Tokens = tokens });
             if (step < cfg.Steps) version = source.PolicyReady(model, step);
         }
-        return new StageOutcome(step, tokens, double.NaN, clock.Elapsed.TotalSeconds, new Dictionary<string, double> { ["final_reward"] = lastReward });
+        // One step's batch mean is a few prompts; the summary gives the last 10 steps' mean (the metrics
+        // file covers steps before a resume too) and names the single last value as what it is.
+        var summary = new Dictionary<string, double>
+        {
+            ["reward_last10"] = Reporting.TrailingMean.OfLog(ctx.Metrics.FilePath, stage, "reward"),
+            ["accuracy_last10"] = Reporting.TrailingMean.OfLog(ctx.Metrics.FilePath, stage, "accuracy"),
+            ["last_step_reward"] = lastReward,
+        };
+        return new StageOutcome(step, tokens, double.NaN, clock.Elapsed.TotalSeconds,
+                                summary.Where(kv => double.IsFinite(kv.Value)).ToDictionary()); // JSON has no NaN
     }
 }

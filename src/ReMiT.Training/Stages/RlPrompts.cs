@@ -10,25 +10,57 @@ namespace ReMiT.Training.Stages;
 /// run seed and the step. Rollout and verifier nodes rebuild them from these coordinates, so only
 /// (stage, step, prompt range) travels, and a resumed run replays exactly the same prompts.
 /// </summary>
-public sealed class RlPrompts(RlSection cfg, ulong seed)
+/// <param name="ops">The GSM ops to draw (rl.ops syntax); null: <c>cfg.Ops</c>. A stage with <c>ops: "auto"</c> passes its measured ops (<see cref="ForStage"/>).</param>
+public sealed class RlPrompts(RlSection cfg, ulong seed, string? ops = null)
 {
-    private readonly GsmOpRange _ops = GsmOpRange.Parse(cfg.Ops);
+    // Parsed on first draw: the coordinator only derives rollout seeds and never needs an "auto" stage's ops.
+    private readonly Lazy<GsmOpRange> _ops = new(() => GsmOpRange.Parse(ops ?? cfg.Ops));
     private readonly GsmTemplate[] _templates = cfg.Templates.Select(GsmTemplate.Parse).ToArray();
     private readonly GsmMode[] _modes = cfg.Modes.Select(GsmModes.Parse).ToArray();
     private readonly KkRewardScheme _scheme = KkRewardScheme.Named(cfg.KkScheme);
 
     public int PerStep => cfg.PromptsPerStep;
 
-    /// <summary>The step's <see cref="RlSection.PromptsPerStep"/> items.</summary>
+    /// <summary>
+    /// The prompts of an RL stage of <paramref name="run"/>: rl.ops, or with <c>ops: "auto"</c> the ops its
+    /// calibration chose (the learner writes it before the stage's first policy is published).
+    /// </summary>
+    public static RlPrompts ForStage(RunContext run, string stage)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        run = run.ForStage(stage); // the stage's own overrides (an experiment's arms may differ in rl.*)
+        var cfg = run.Config.Rl;
+        if (!cfg.MeasuresOps()) return new RlPrompts(cfg, run.Seed);
+        var calibration = RlCalibration.TryRead(run.RunDirectory, stage)
+            ?? throw new InvalidOperationException($"{stage}: rl.ops is auto but {RlCalibration.PathFor(run.RunDirectory, stage)} does not exist; the learner measures it when the stage starts.");
+        return new RlPrompts(cfg, run.Seed, calibration.ChosenOps);
+    }
+
+    /// <summary>
+    /// Every prompt the step may draw, indexed as rollouts name them: its own <see cref="RlSection.PromptsPerStep"/>
+    /// items, then, when dynamic sampling refills, <see cref="RlSection.MaxRefillRounds"/> rounds of as many more
+    /// (round r from index r·PromptsPerStep, see <see cref="Rl.DynamicSamplingRefill"/>), each a pure function of
+    /// (seed, step, round) and disjoint from the step's earlier prompts. Only the prompts the coordinator issues are generated on.
+    /// </summary>
     public EvalItem[] ForStep(int step)
     {
-        ulong stepSeed = StepSeed(step);
+        var items = new List<EvalItem>(Draw(step, round: 0, exclude: null));
+        int rounds = cfg.DynamicSampling ? cfg.MaxRefillRounds : 0;
+        for (int round = 1; round <= rounds; round++)
+            items.AddRange(Draw(step, round, items.Select(i => i.Prompt).ToHashSet()));
+        return [.. items];
+    }
+
+    // PromptsPerStep items of one round; round 0 keeps the seed stream steps always used.
+    private IEnumerable<EvalItem> Draw(int step, int round, IReadOnlySet<string>? exclude)
+    {
+        ulong seed = round == 0 ? StepSeed(step) : ReMiT.Tasks.SplitMix64.Derive(StepSeed(step) ^ 0x0EF1_11ul, (ulong)round);
         KkCorpusSource.TryParsePeople(cfg.People, out int minPeople, out int maxPeople, out _);
         // Enough items per difficulty to fill a step; the first PromptsPerStep are used.
         var set = cfg.Task == "kk"
-            ? EvalSet.Kk(minPeople, maxPeople, (cfg.PromptsPerStep + maxPeople - minPeople) / (maxPeople - minPeople + 1), stepSeed, _scheme)
-            : EvalSet.Gsm(_ops, (cfg.PromptsPerStep + _ops.Count - 1) / _ops.Count, stepSeed, _templates, _modes);
-        return set.Items.Take(cfg.PromptsPerStep).ToArray();
+            ? EvalSet.Kk(minPeople, maxPeople, (cfg.PromptsPerStep + maxPeople - minPeople) / (maxPeople - minPeople + 1), seed, _scheme, exclude)
+            : EvalSet.Gsm(_ops.Value, (cfg.PromptsPerStep + _ops.Value.Count - 1) / _ops.Value.Count, seed, _templates, _modes, exclude);
+        return set.Items.Take(cfg.PromptsPerStep);
     }
 
     /// <summary>Sampling seed for the rollouts of prompts starting at <paramref name="firstPrompt"/> of a step.</summary>
