@@ -62,7 +62,7 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
         _metrics = metrics;
         _finished = finished;
         _plan = FlywheelPlan.Build(run.Config);
-        _prompts = new RlPrompts(run.Config.Rl, run.Seed);
+        _prompts = new RlPrompts(run.Config.Rl, run.Seed, run.HeldOutProblemIds);
         var timeout = TimeSpan.FromSeconds(run.Config.Cluster.LeaseTimeoutS);
         string[] kinds = [WorkKinds.Rollout, WorkKinds.Verify, WorkKinds.Guide, WorkKinds.Eval];
         _books = kinds.ToDictionary(k => k, _ => new LeaseBook<IActorRef>(timeout));

@@ -50,7 +50,7 @@ public sealed class RolloutWorker : RoleWorker
             Node.Metrics.WeightsLoadSeconds.Observe(clock.Elapsed.TotalSeconds);
             Node.Metrics.PolicyVersion.Set(w.WeightsVersion);
         }
-        if (_stepPrompts?.Step != w.Step) _stepPrompts = (w.Step, new RlPrompts(rl, run.Seed).ForStep(w.Step));
+        if (_stepPrompts?.Step != w.Step) _stepPrompts = (w.Step, new RlPrompts(rl, run.Seed, run.HeldOutProblemIds).ForStep(w.Step));
         var items = _stepPrompts.Value.Items.Skip(w.FirstPrompt).Take(w.PromptCount).ToArray();
         var generator = new RolloutGenerator(run.Tokenizer, rl.MaxNewTokens, rl.Temperature, rl.GroupSize);
         var rollouts = generator.Generate(_policy!, items, w.WeightsVersion, w.Seed);

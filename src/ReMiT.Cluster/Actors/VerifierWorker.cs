@@ -25,7 +25,7 @@ public sealed class VerifierWorker : RoleWorker
             if (!_prompts.TryGetValue(w.Step, out var items))
             {
                 if (_prompts.Count > 8) _prompts.Clear();
-                _prompts[w.Step] = items = new RlPrompts(Node.Run.Config.Rl, Node.Run.Seed).ForStep(w.Step);
+                _prompts[w.Step] = items = new RlPrompts(Node.Run.Config.Rl, Node.Run.Seed, Node.Run.HeldOutProblemIds).ForStep(w.Step);
             }
             RunOffActor(w.WorkId, WorkKinds.Verify, () => Verify(w, items), $"verifying {w.Stage} step {w.Step}");
         });

@@ -24,7 +24,7 @@ public sealed class RemitMetrics
         Mfu = f.CreateGauge("remit_mfu_ratio", "Model FLOPs utilisation of the last logged interval, 0–1.", "stage");
         Reward = f.CreateGauge("remit_rl_reward", "Mean verifier reward of the last RL step.", "stage");
         Accuracy = f.CreateGauge("remit_rl_accuracy_ratio", "Share of rollouts with a correct final answer in the last RL step.", "stage");
-        PassAtK = f.CreateGauge("remit_pass_at_k_ratio", "Unbiased pass@k of an evaluated model.", "model", "split", "k");
+        PassAtK = f.CreateGauge("remit_pass_at_k_ratio", "pass@k of an evaluated model per metric (greedy_answer, greedy_strict, sampled_answer, sampled_strict).", "model", "split", "k", "metric");
         WeightMean = f.CreateGauge("remit_token_weight_mean", "Mean ReMiT/Rho-1 token weight at the last logged step.", "stage");
         WeightStd = f.CreateGauge("remit_token_weight_std", "Standard deviation of the token weights at the last logged step.", "stage");
         WeightClipped = f.CreateGauge("remit_token_weight_clipped_ratio", "Share of tokens whose weight sits at a clip bound.", "stage");

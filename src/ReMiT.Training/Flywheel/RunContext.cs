@@ -15,10 +15,11 @@ public sealed class RunContext
     private readonly Lazy<(IReadOnlyList<Document> Pre, IReadOnlyList<Document> Mid)> _documents;
     private readonly Lazy<IReadOnlyList<TokenizedDocument>> _pretrain, _mid;
     private readonly Lazy<IReadOnlySet<string>> _trainingPrompts;
+    private readonly Lazy<EvalSplits> _evalSplits;
 
     /// <param name="documents">The corpora when the caller already generated them (they are a pure function of the config).</param>
     private RunContext(string runDirectory, FlywheelConfig config, HfTokenizer tokenizer,
-                       (IReadOnlyList<Document>, IReadOnlyList<Document>)? documents = null)
+                       (IReadOnlyList<Document>, IReadOnlyList<Document>)? documents = null, EvalSplits? evalSplits = null)
     {
         RunDirectory = runDirectory;
         Config = config;
@@ -35,7 +36,8 @@ public sealed class RunContext
             EosTokenId = tokenizer.TokenToId(SpecialTokenIds.EosToken),
             PadTokenId = tokenizer.TokenToId(SpecialTokenIds.PadToken),
         };
-        _documents = documents is { } given ? new(given) : new(() => Documents(config, Seed));
+        _evalSplits = evalSplits is not null ? new(evalSplits) : new(() => EvalSplits.Build(config, Seed));
+        _documents = documents is { } given ? new(given) : new(() => Documents(config, Seed, HeldOutProblemIds));
         _pretrain = new(() => new DocumentEncoder(tokenizer, maskPrompt: false).EncodeAll(_documents.Value.Pre));
         _mid = new(() => new DocumentEncoder(tokenizer, maskPrompt: false).EncodeAll(_documents.Value.Mid));
         _trainingPrompts = new(() => _documents.Value.Pre.Concat(_documents.Value.Mid).Select(d => d.Prompt).ToHashSet(StringComparer.Ordinal));
@@ -52,6 +54,15 @@ public sealed class RunContext
 
     /// <summary>Every prompt the models trained on; evaluation never uses one of them.</summary>
     public IReadOnlySet<string> TrainingPrompts => _trainingPrompts.Value;
+
+    /// <summary>The dev and test eval sets, fixed before any training data (a pure function of the config and seed).</summary>
+    public EvalSplits EvalSets => _evalSplits.Value;
+
+    /// <summary>
+    /// Ids (<see cref="ReMiT.Tasks.ProblemId"/>) of every dev and test eval problem. Every generator of
+    /// training data — corpora, RL prompts, calibration sets — skips them.
+    /// </summary>
+    public IReadOnlySet<string> HeldOutProblemIds => EvalSets.HeldOutIds;
 
     public string PathOf(params string[] parts) => Path.Combine([RunDirectory, .. parts]);
 
@@ -79,13 +90,14 @@ public sealed class RunContext
             Directory.CreateDirectory(run);
             File.WriteAllText(configPath, ConfigLoader.ToJson(config));
         }
-        var documents = Documents(config, unchecked((ulong)config.Seed));
+        var evalSplits = EvalSplits.Build(config, unchecked((ulong)config.Seed));
+        var documents = Documents(config, unchecked((ulong)config.Seed), evalSplits.HeldOutIds);
         var (pre, mid) = documents;
         RunTokenizer.TrainOrLoad(Path.Combine(run, "tokenizer"),
             pre.Take(config.Tokenizer.Documents).Concat(mid.Take(config.Tokenizer.Documents / 4)).Select(d => d.Text),
             config.Tokenizer.VocabSize);
         // Read back from the file, as every other node reads it, so all of them hold the same tokenizer.
-        return new RunContext(run, config, HfTokenizer.Load(Path.Combine(run, "tokenizer", RunTokenizer.FileName)), documents);
+        return new RunContext(run, config, HfTokenizer.Load(Path.Combine(run, "tokenizer", RunTokenizer.FileName)), documents, evalSplits);
     }
 
     /// <summary>Opens a prepared run directory (what every worker node does).</summary>
@@ -99,6 +111,8 @@ public sealed class RunContext
         return new RunContext(run, config, HfTokenizer.Load(tokenizerPath));
     }
 
-    private static (IReadOnlyList<Document>, IReadOnlyList<Document>) Documents(FlywheelConfig config, ulong seed) =>
-        (config.Pretrain.Corpus.Generate(config.Pretrain.Documents, seed), config.MidTrain.Corpus.Generate(config.MidTrain.Documents, seed + 1));
+    /// <summary>Pre- and mid-training corpora without any held-out (eval) problem.</summary>
+    internal static (IReadOnlyList<Document>, IReadOnlyList<Document>) Documents(FlywheelConfig config, ulong seed, IReadOnlySet<string> heldOutIds) =>
+        (config.Pretrain.Corpus.Generate(config.Pretrain.Documents, seed, heldOutIds),
+         config.MidTrain.Corpus.Generate(config.MidTrain.Documents, seed + 1, heldOutIds));
 }
