@@ -88,9 +88,33 @@ public sealed class EvalSplitsTests
         Assert.Empty(splits.Dev.Select(p => p.Id).Intersect(splits.Test.Select(p => p.Id)));
         Assert.Equal(config.Pretrain.Documents, pre.Count);
         Assert.Equal(config.MidTrain.Documents, mid.Count);
+    }
 
-        // Without holding them out, the small ops' corpora do contain eval problems: the filter is what keeps them apart.
-        var (preAll, midAll) = RunContext.Documents(config, seed, new HashSet<string>());
-        Assert.NotEmpty(preAll.Concat(midAll).Select(d => ProblemId.Of(d.Prompt)).Intersect(eval));
+    [Fact]
+    public void ForStep_HeldOutPrompts_ReplacedByOthers()
+    {
+        var config = Smoke();
+        var first = new RlPrompts(config.Rl, 4, new HashSet<string>()).ForStep(0);
+        var heldOut = first.Select(i => ProblemId.Of(i.Prompt)).ToHashSet();
+
+        var again = new RlPrompts(config.Rl, 4, heldOut).ForStep(0);
+
+        Assert.Equal(first.Length, again.Length);
+        Assert.DoesNotContain(again, i => heldOut.Contains(ProblemId.Of(i.Prompt)));
+    }
+
+    [Fact]
+    public void Generate_HeldOutIds_SkippedAndReplacedByTheNextDocuments()
+    {
+        var mixture = new CorpusMixture([new GsmCorpusSource { Ops = "2-3", Modes = ["forward"] }]);
+        var all = mixture.Generate(40, seed: 9);
+        var heldOut = all.Take(3).Select(d => ProblemId.Of(d.Prompt)).ToHashSet();
+
+        var kept = mixture.Generate(37, seed: 9, heldOut);
+
+        Assert.Equal(37, kept.Count);
+        Assert.DoesNotContain(kept, d => heldOut.Contains(ProblemId.Of(d.Prompt)));
+        // The rest keep their order: a single source yields its stream minus the held-out problems.
+        Assert.Equal(all.Skip(3).Select(d => d.Prompt), kept.Select(d => d.Prompt));
     }
 }
