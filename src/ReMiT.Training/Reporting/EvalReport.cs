@@ -16,7 +16,7 @@ internal static class EvalReport
         WriteEvalSplit(md, runDir, warn);
         WriteStrictGrid(md, rows);
         WriteSampled(md, rows);
-        WriteStepShift(md, runDir, warn);
+        WriteStepShift(md, runDir, rows, warn);
     }
 
     private static void WriteEvalSplit(StringBuilder md, string runDir, Action<string> warn)
@@ -42,12 +42,17 @@ internal static class EvalReport
         md.Append(TextTable.Markdown(header, body)).Append('\n');
     }
 
-    /// <summary>Per metric and task/split: rows = model, columns = k, then the guess baseline.</summary>
+    /// <summary>
+    /// Per metric and task/split (the named splits when there are any, else every op): rows = model,
+    /// columns = k, then the guess baseline.
+    /// </summary>
     private static void WriteSampled(StringBuilder md, IReadOnlyList<ResultRow> rows)
     {
+        bool named = rows.Any(r => !IsOpSplit(r.Split));
         foreach (string metric in new[] { EvalMetrics.SampledAnswer, EvalMetrics.SampledStrict })
         {
-            foreach (var group in rows.Where(r => r.Metric == metric).GroupBy(r => (r.Task, r.Split)).OrderBy(g => g.Key.Split, SplitOrder.Instance))
+            foreach (var group in rows.Where(r => r.Metric == metric && (!named || !IsOpSplit(r.Split)))
+                         .GroupBy(r => (r.Task, r.Split)).OrderBy(g => g.Key.Split, SplitOrder.Instance))
             {
                 var ks = group.Select(r => r.K).Distinct().Order().ToList();
                 md.Append($"{metric} pass@k — {group.Key.Task}/{group.Key.Split} (n={group.First().N})\n\n");
@@ -62,12 +67,16 @@ internal static class EvalReport
         }
     }
 
-    private static void WriteStepShift(StringBuilder md, string runDir, Action<string> warn)
+    private static bool IsOpSplit(string split) => SplitOrder.Split(split) is ("op" or "people", not null);
+
+    private static void WriteStepShift(StringBuilder md, string runDir, IReadOnlyList<ResultRow> rows, Action<string> warn)
     {
         IReadOnlyList<(string Model, IReadOnlyList<EvalRecord> Records)> all;
         try { all = EvalRecordsFile.ReadAll(runDir); }
         catch (InvalidDataException e) { warn(e.Message); return; }
-        var shifts = StepShift.Of(all);
+        // Models in the results' order (the run's stage order), then any others by name.
+        var order = rows.Select(r => r.Model).Distinct().ToList();
+        var shifts = StepShift.Of(all.OrderBy(m => order.IndexOf(m.Model) is var i && i >= 0 ? i : int.MaxValue));
         if (shifts.Count == 0) return;
         var ops = shifts.Select(s => s.Op).Distinct().Order().ToList();
         md.Append("## Solution length: step-count shift\n\n");

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace ReMiT.Training.Reporting;
 
 /// <summary>
@@ -13,6 +15,7 @@ public sealed record ResultRow(string Model, string Task, string Split, int K, d
                                string Metric = EvalMetrics.GreedyAnswer)
 {
     /// <summary>Rows with the same key replace each other when merged.</summary>
+    [JsonIgnore]
     public (string Model, string Task, string Split, string Metric, int K) Key => (Model, Task, Split, Metric, K);
 
     /// <summary>Throws naming the row and field when a value cannot be a result.</summary>
