@@ -3,7 +3,7 @@ namespace ReMiT.Training.Reporting;
 /// <summary>Rebuilds results.json's eval rows from <c>RUN/eval/*.jsonl</c> (what <c>remit report</c> does first).</summary>
 public static class EvalResults
 {
-    /// <summary>Recomputes every evaluated model's rows from its records and merges them; returns the models recomputed.</summary>
+    /// <summary>Replaces every evaluated model's rows with those computed from its records; returns the models recomputed.</summary>
     /// <exception cref="InvalidDataException">A records file is malformed, or two of them come from different eval sets.</exception>
     public static IReadOnlyList<string> Recompute(string runDir)
     {
@@ -13,7 +13,8 @@ public static class EvalResults
         if (splits.Length > 1)
             throw new InvalidDataException(
                 $"{Path.Combine(runDir, EvalRecordsFile.Folder)}: records from different eval sets ({string.Join(", ", splits)}); re-evaluate the models on one");
-        ResultsFile.AddRows(runDir, all.SelectMany(m => EvalRows.From(m.Model, m.Records)), splits.FirstOrDefault());
-        return all.Select(m => m.Model).ToArray();
+        var models = all.Select(m => m.Model).ToArray();
+        ResultsFile.ReplaceModelRows(runDir, models, all.SelectMany(m => EvalRows.From(m.Model, m.Records)), splits.FirstOrDefault());
+        return models;
     }
 }

@@ -82,6 +82,22 @@ public sealed record ResultsFile(IReadOnlyList<ResultRow> Rows, JsonNode? Cluste
         return updated;
     }
 
+    /// <summary>
+    /// Replaces every row of <paramref name="models"/> with <paramref name="rows"/> (rows of other models
+    /// stay where they are), under the same lock as <see cref="AddRows"/>; returns the new contents.
+    /// </summary>
+    public static ResultsFile ReplaceModelRows(string runDir, IReadOnlyCollection<string> models, IEnumerable<ResultRow> rows, string? evalSplit)
+    {
+        string path = PathFor(runDir);
+        Directory.CreateDirectory(Path.GetFullPath(runDir));
+        using var held = AcquireLock(path + ".lock");
+        var current = Read(path);
+        var updated = (current with { Rows = current.Rows.Where(r => !models.Contains(r.Model)).ToList() }).Merge(rows)
+            with { EvalSplit = evalSplit ?? current.EvalSplit };
+        updated.Write(path);
+        return updated;
+    }
+
     private static FileStream AcquireLock(string lockPath)
     {
         var deadline = DateTime.UtcNow + LockTimeout;
