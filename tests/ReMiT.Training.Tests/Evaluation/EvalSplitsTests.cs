@@ -35,6 +35,22 @@ public sealed class EvalSplitsTests
     }
 
     [Fact]
+    public void Build_KnightsKnaves_PeopleCountsNoModesAndRecordsWithPeople()
+    {
+        var config = Smoke();
+        config = config with { Eval = config.Eval with { Task = "kk", People = "3-4", PerOp = 3, IdOps = "3", EdgeOps = "4", HardOps = "5" } };
+        var splits = EvalSplits.Build(config, 2);
+
+        Assert.Equal([3, 3, 3, 4, 4, 4], splits.Test.Select(p => p.Item.Difficulty));
+        Assert.All(splits.Test, p => Assert.Equal("", p.Mode));
+        Assert.Equal(["id", "edge"], splits.Test.Select(p => p.Split).Distinct());
+        Assert.Empty(splits.Dev.Select(p => p.Id).Intersect(splits.Test.Select(p => p.Id)));
+        var record = Evaluator.Record(splits.Test[^1], new EvalJudgement(true, true, null), 2, 1, 1);
+        Assert.Equal((null, 4, "kk"), (record.Op, record.People, record.Task));
+        Assert.Null(record.GoldSteps);
+    }
+
+    [Fact]
     public void Build_ModesAndTemplatesUnset_AsPretrainingOtherwiseAsGiven()
     {
         var config = Smoke(); // pre-training: forward only, all three templates
