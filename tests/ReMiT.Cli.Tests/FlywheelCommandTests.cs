@@ -25,6 +25,11 @@ public sealed class FlywheelCommandTests : IDisposable
         Assert.Equal(["base", "base+rl", "kd", "kd+rl", "remit", "remit+rl", "remit2", "remit2+rl", "rho1", "rho1+rl", "uniform", "uniform+rl"], models);
         Assert.All(rows, r => Assert.InRange(r!["pass_at_k"]!.GetValue<double>(), 0.0, 1.0));
         Assert.Contains(rows, r => r!["split"]!.GetValue<string>() == "id" && r["k"]!.GetValue<int>() == 4);
+        Assert.Equal(["greedy_answer", "greedy_strict", "sampled_answer", "sampled_strict"],
+                     rows.Select(r => r!["metric"]!.GetValue<string>()).Distinct().Order(StringComparer.Ordinal));
+        Assert.Equal("test", JsonNode.Parse(File.ReadAllText(Path.Combine(run, "results.json")))!["eval_split"]!.GetValue<string>());
+        foreach (string m in models)
+            Assert.NotEmpty(EvalRecordsFile.Read(EvalRecordsFile.PathFor(run, m)));
         foreach (string m in models)
             Assert.True(File.Exists(Path.Combine(run, "models", m, "model.safetensors")), m);
         string report = File.ReadAllText(Path.Combine(run, "report.md"));

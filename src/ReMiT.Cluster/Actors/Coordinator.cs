@@ -68,7 +68,7 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
         _finished = finished;
         _plan = run.Plan;
         _stageRun = run;
-        _prompts = new RlPrompts(run.Config.Rl, run.Seed);
+        _prompts = new RlPrompts(run.Config.Rl, run.Seed, run.HeldOutProblemIds);
         var timeout = TimeSpan.FromSeconds(run.Config.Cluster.LeaseTimeoutS);
         string[] kinds = [WorkKinds.Rollout, WorkKinds.Verify, WorkKinds.Guide, WorkKinds.Eval];
         _books = kinds.ToDictionary(k => k, _ => new LeaseBook<IActorRef>(timeout));
@@ -196,7 +196,7 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
         if (stage.Kind == PlannedKind.Rl)
         {
             _stageRun = _run.ForStage(stage);
-            _prompts = new RlPrompts(_stageRun.Config.Rl, _stageRun.Seed);
+            _prompts = new RlPrompts(_stageRun.Config.Rl, _stageRun.Seed, _stageRun.HeldOutProblemIds);
             _policyVersions.Clear();
             _verified.Clear();
             _stepWaiters.Clear();

@@ -72,7 +72,7 @@ public sealed class MetricsBridge : IDisposable
         foreach (var row in rows)
         {
             row.Validate();
-            _metrics.PassAtK.WithLabels(row.Model, row.Split, row.K.ToString(CultureInfo.InvariantCulture)).Set(row.PassAtK);
+            _metrics.PassAtK.WithLabels(row.Model, row.Split, row.K.ToString(CultureInfo.InvariantCulture), row.Metric).Set(row.PassAtK);
         }
     }
 

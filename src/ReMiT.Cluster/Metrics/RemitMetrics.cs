@@ -26,7 +26,7 @@ public sealed class RemitMetrics
         Accuracy = f.CreateGauge("remit_rl_accuracy_ratio", "Share of rollouts with a correct final answer in the last RL step.", "stage");
         RefillPrompts = f.CreateGauge("remit_rl_refill_prompts", "Extra prompts dynamic sampling drew for the last RL step (DAPO refill).", "stage");
         RefillRounds = f.CreateGauge("remit_rl_refill_rounds", "Refill rounds dynamic sampling drew for the last RL step.", "stage");
-        PassAtK = f.CreateGauge("remit_pass_at_k_ratio", "Unbiased pass@k of an evaluated model.", "model", "split", "k");
+        PassAtK = f.CreateGauge("remit_pass_at_k_ratio", "pass@k of an evaluated model per metric (greedy_answer, greedy_strict, sampled_answer, sampled_strict).", "model", "split", "k", "metric");
         WeightMean = f.CreateGauge("remit_token_weight_mean", "Mean ReMiT/Rho-1 token weight at the last logged step.", "stage");
         WeightStd = f.CreateGauge("remit_token_weight_std", "Standard deviation of the token weights at the last logged step.", "stage");
         WeightClipped = f.CreateGauge("remit_token_weight_clipped_ratio", "Share of tokens whose weight sits at a clip bound.", "stage");

@@ -48,8 +48,13 @@ public sealed record CorpusMixture(IReadOnlyList<CorpusSource> Sources)
     /// <paramref name="seed"/>), and source s generates its documents in order from a seed derived from
     /// (<paramref name="seed"/>, s). Deterministic for a seed.
     /// </summary>
+    /// <param name="heldOutIds">
+    /// Problem ids (<see cref="ProblemId.Of"/> of the prompt) never to train on, e.g. the eval problems: a
+    /// source skips them and draws its next document instead, so a mixture with nothing held out is
+    /// unchanged.
+    /// </param>
     /// <exception cref="ArgumentException">The mixture is invalid; the message lists every problem.</exception>
-    public IReadOnlyList<Document> Generate(int documents, ulong seed)
+    public IReadOnlyList<Document> Generate(int documents, ulong seed, IReadOnlySet<string>? heldOutIds = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(documents);
         var problems = Validate();
@@ -59,7 +64,7 @@ public sealed record CorpusMixture(IReadOnlyList<CorpusSource> Sources)
         int[] picks = DrawSources(documents, seed);
         var counts = new int[Sources.Count];
         foreach (int s in picks) counts[s]++;
-        var streams = Sources.Select((src, s) => src.Generate(counts[s], SourceSeed(seed, s)).GetEnumerator()).ToArray();
+        var streams = Sources.Select((src, s) => Kept(src, counts[s], SourceSeed(seed, s), heldOutIds).GetEnumerator()).ToArray();
         try
         {
             var result = new Document[documents];
@@ -76,6 +81,13 @@ public sealed record CorpusMixture(IReadOnlyList<CorpusSource> Sources)
             foreach (var e in streams) e.Dispose();
         }
     }
+
+    // Sources are lazy and prefix-stable, so asking for more than needed only generates what is taken;
+    // the head-room covers the held-out problems a source meets on the way.
+    private static IEnumerable<Document> Kept(CorpusSource source, int count, ulong seed, IReadOnlySet<string>? heldOutIds) =>
+        heldOutIds is null || heldOutIds.Count == 0
+            ? source.Generate(count, seed)
+            : source.Generate(count + Math.Min(count, heldOutIds.Count) + 64, seed).Where(d => !heldOutIds.Contains(ProblemId.Of(d.Prompt)));
 
     /// <summary>The generation seed of source <paramref name="index"/> (exposed so tools can regenerate one source).</summary>
     public static ulong SourceSeed(ulong seed, int index) => SplitMix64.Derive(seed, (ulong)index + 1);

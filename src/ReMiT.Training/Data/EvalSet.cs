@@ -6,9 +6,9 @@ namespace ReMiT.Training.Data;
 
 /// <summary>
 /// A fixed evaluation set: n items per difficulty (GSM op, K&amp;K people), generated from seeds offset
-/// by <see cref="SeedOffset"/> so they are not the training problems, and optionally with every prompt
-/// of the training corpus excluded outright (small ops have few distinct problems, so seeds alone
-/// cannot promise disjointness).
+/// by <see cref="SeedOffset"/> so they are not the training problems, and optionally with a set of
+/// problems (by <see cref="ProblemId"/>) excluded outright (small ops have few distinct problems, so
+/// seeds alone cannot promise disjointness).
 /// </summary>
 public sealed record EvalSet(string Name, IReadOnlyList<EvalItem> Items)
 {
@@ -25,10 +25,10 @@ public sealed record EvalSet(string Name, IReadOnlyList<EvalItem> Items)
     /// <paramref name="perOp"/> problems for every op in <paramref name="ops"/>, cycling through the
     /// templates and modes (default: all) so each op sees them equally.
     /// </summary>
-    /// <param name="excludePrompts">Prompts never to include, e.g. the training corpus's <see cref="Document.Prompt"/>s.</param>
+    /// <param name="excludeIds">Problem ids (<see cref="ProblemId.Of"/> of the prompt) never to include, e.g. the held-out eval problems.</param>
     /// <exception cref="InvalidOperationException">An op has too few distinct problems outside the exclusions.</exception>
     public static EvalSet Gsm(GsmOpRange ops, int perOp, ulong seed, IReadOnlyList<GsmTemplate>? templates = null,
-        IReadOnlyList<GsmMode>? modes = null, IReadOnlySet<string>? excludePrompts = null)
+        IReadOnlyList<GsmMode>? modes = null, IReadOnlySet<string>? excludeIds = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(perOp);
         ArgumentOutOfRangeException.ThrowIfLessThan(ops.Min, 2, nameof(ops));
@@ -38,16 +38,16 @@ public sealed record EvalSet(string Name, IReadOnlyList<EvalItem> Items)
         {
             var candidates = generator.Generate(new GsmOpRange(op, op), perOp * DrawsPerItem, DifficultySeed(seed, op), templates, modes)
                 .Select(p => (EvalItem)new GsmEvalItem(p));
-            items.AddRange(Take(candidates, perOp, excludePrompts, $"GSM op {op}"));
+            items.AddRange(Take(candidates, perOp, excludeIds, $"GSM op {op}"));
         }
         return new EvalSet($"gsm {ops}", items);
     }
 
     /// <summary><paramref name="perCount"/> puzzles for every number of people in [<paramref name="minPeople"/>, <paramref name="maxPeople"/>].</summary>
     /// <param name="scheme">Reward per verdict; binary (1 correct, else 0) by default.</param>
-    /// <param name="excludePrompts">Prompts never to include, e.g. the training corpus's <see cref="Document.Prompt"/>s.</param>
+    /// <param name="excludeIds">Problem ids (<see cref="ProblemId.Of"/> of the prompt) never to include, e.g. the held-out eval problems.</param>
     public static EvalSet Kk(int minPeople, int maxPeople, int perCount, ulong seed, KkRewardScheme? scheme = null,
-        IReadOnlySet<string>? excludePrompts = null)
+        IReadOnlySet<string>? excludeIds = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(perCount);
         if (minPeople < KkGenerator.MinPeople || maxPeople > KkGenerator.MaxPeople || minPeople > maxPeople)
@@ -59,13 +59,13 @@ public sealed record EvalSet(string Name, IReadOnlyList<EvalItem> Items)
             // Lazy: only as many puzzles are generated as are taken.
             var candidates = KkGenerator.Generate(people, people, perCount * DrawsPerItem, DifficultySeed(seed, people))
                 .Select(p => (EvalItem)new KkEvalItem(p, scheme));
-            items.AddRange(Take(candidates, perCount, excludePrompts, $"K&K with {people} people"));
+            items.AddRange(Take(candidates, perCount, excludeIds, $"K&K with {people} people"));
         }
         return new EvalSet(minPeople == maxPeople ? $"kk {minPeople}" : $"kk {minPeople}-{maxPeople}", items);
     }
 
     /// <summary>An eval set matching a corpus source's task, difficulties, templates and modes.</summary>
-    public static EvalSet For(CorpusSource source, int perDifficulty, ulong seed, IReadOnlySet<string>? excludePrompts = null)
+    public static EvalSet For(CorpusSource source, int perDifficulty, ulong seed, IReadOnlySet<string>? excludeIds = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         var problems = source.Validate();
@@ -73,9 +73,9 @@ public sealed record EvalSet(string Name, IReadOnlyList<EvalItem> Items)
         return source switch
         {
             GsmCorpusSource g => Gsm(GsmOpRange.Parse(g.Ops), perDifficulty, seed,
-                g.Templates.Select(GsmTemplate.Parse).ToArray(), g.Modes.Select(GsmModes.Parse).ToArray(), excludePrompts),
+                g.Templates.Select(GsmTemplate.Parse).ToArray(), g.Modes.Select(GsmModes.Parse).ToArray(), excludeIds),
             KkCorpusSource k when KkCorpusSource.TryParsePeople(k.People, out int min, out int max, out _) =>
-                Kk(min, max, perDifficulty, seed, excludePrompts: excludePrompts),
+                Kk(min, max, perDifficulty, seed, excludeIds: excludeIds),
             _ => throw new ArgumentException($"no eval set for corpus source type {source.GetType().Name}", nameof(source)),
         };
     }
@@ -115,11 +115,11 @@ public sealed record EvalSet(string Name, IReadOnlyList<EvalItem> Items)
         foreach (var item in candidates)
         {
             // Duplicates within the set would weight one problem twice.
-            if ((exclude is not null && exclude.Contains(item.Prompt)) || !seen.Add(item.Prompt)) continue;
+            if ((exclude is not null && exclude.Contains(ProblemId.Of(item.Prompt))) || !seen.Add(item.Prompt)) continue;
             taken.Add(item);
             if (taken.Count == count) return taken;
         }
         throw new InvalidOperationException(
-            $"{what}: only {taken.Count} of {count} eval items are distinct and outside the excluded prompts after {count * DrawsPerItem} draws; ask for fewer items");
+            $"{what}: only {taken.Count} of {count} eval items are distinct and outside the excluded problems after {count * DrawsPerItem} draws; ask for fewer items");
     }
 }

@@ -236,28 +236,49 @@ public sealed record RlSection
     };
 }
 
-/// <summary>Evaluation: greedy pass@1 and sampled pass@k per op, beside the most-common-answer baseline.</summary>
+/// <summary>
+/// Evaluation (Interplay's protocol): greedy pass@1 and sampled pass@k per op, each at two correctness
+/// levels (answer, strict), beside the most-common-answer baseline fit on the dev split. Problems are
+/// disjoint from all training data (see <see cref="EvalSplits"/>).
+/// </summary>
 public sealed record EvalSection
 {
+    /// <summary>"gsm" or "kk" (K&amp;K: correct = the right assignment; both levels are equal).</summary>
+    public string Task { get; init; } = "gsm";
     public string Ops { get; init; } = "2-6";
-    /// <summary>Which ops count as the ID / edge / hard splits in the results table (preset-specific).</summary>
+    /// <summary>kk: people per puzzle.</summary>
+    public string People { get; init; } = "3-5";
+    /// <summary>Which ops (kk: people counts) count as the ID / edge / hard splits in the results table (preset-specific).</summary>
     public string IdOps { get; init; } = "2-3";
     public string EdgeOps { get; init; } = "4";
     public string HardOps { get; init; } = "5-6";
+    /// <summary>GSM modes evaluated; empty = those pre-training's corpus used (<see cref="EvalSplits.Modes"/>).</summary>
+    public IReadOnlyList<string> Modes { get; init; } = [];
+    /// <summary>GSM templates evaluated; empty = those pre-training's corpus used (<see cref="EvalSplits.Templates"/>).</summary>
+    public IReadOnlyList<string> Templates { get; init; } = [];
     public int PerOp { get; init; } = 50;
-    /// <summary>Samples per problem for pass@k (k = 1, 2, 4, … up to this).</summary>
+    /// <summary>Samples per problem (n) for sampled pass@k, k = 1, 2, 4, … ≤ n (unbiased estimator).</summary>
     public int Samples { get; init; } = 8;
-    public double Temperature { get; init; } = 1.0;
+    /// <summary>Sampling temperature of the sampled metrics (greedy is its own metric).</summary>
+    public double Temperature { get; init; } = 0.7;
     public int MaxNewTokens { get; init; } = 160;
+    /// <summary>The eval set reported: "test" (reported numbers) or "dev" (for tuning presets); disjoint seeds.</summary>
+    public string Split { get; init; } = "test";
 
     public IReadOnlyList<string> Validate()
     {
         var e = new List<string>();
+        if (Task is not ("gsm" or "kk")) e.Add($"task must be gsm or kk, got '{Task}'.");
         if (PerOp < 1) e.Add($"per_op must be >= 1, got {PerOp}.");
         foreach (var (key, value) in new[] { ("ops", Ops), ("id_ops", IdOps), ("edge_ops", EdgeOps), ("hard_ops", HardOps) })
             e.AddRange(ConfigChecks.Parses(key, value, x => GsmOpRange.Parse(x)));
+        if (!KkCorpusSource.TryParsePeople(People, out _, out _, out string? peopleError)) e.Add($"people: {peopleError}");
+        e.AddRange(Templates.SelectMany((t, i) => ConfigChecks.Parses($"templates[{i}]", t, x => GsmTemplate.Parse(x))));
+        e.AddRange(Modes.SelectMany((m, i) => ConfigChecks.Parses($"modes[{i}]", m, x => GsmModes.Parse(x))));
         if (Samples < 1) e.Add($"samples must be >= 1, got {Samples}.");
+        if (!(Temperature > 0)) e.Add($"temperature must be > 0 (greedy is reported separately), got {Temperature}.");
         if (MaxNewTokens < 1) e.Add($"max_new_tokens must be >= 1, got {MaxNewTokens}.");
+        if (Split is not ("test" or "dev")) e.Add($"split must be test (reported numbers) or dev (tuning), got '{Split}'.");
         return e;
     }
 }

@@ -15,12 +15,15 @@ public sealed class RunContext
     private readonly Lazy<(IReadOnlyList<Document> Pre, IReadOnlyList<Document> Mid)> _documents;
     private readonly Lazy<IReadOnlyList<TokenizedDocument>> _pretrain, _mid;
     private readonly Lazy<IReadOnlySet<string>> _trainingPrompts;
+    private readonly Lazy<EvalSplits> _evalSplits;
 
     private readonly Dictionary<string, RunContext> _stages = new(StringComparer.Ordinal);
 
     /// <param name="documents">The corpora when the caller already generated them (they are a pure function of the config).</param>
+    /// <param name="evalSplits">The eval sets when already built; a stage's derived context shares its run's (every arm is evaluated on the same problems).</param>
     private RunContext(string runDirectory, FlywheelConfig config, HfTokenizer tokenizer, IReadOnlyList<PlannedStage>? plan,
-                       (IReadOnlyList<Document>, IReadOnlyList<Document>)? documents = null, RunContext? corporaOf = null)
+                       (IReadOnlyList<Document>, IReadOnlyList<Document>)? documents = null, RunContext? corporaOf = null,
+                       Lazy<EvalSplits>? evalSplits = null)
     {
         RunDirectory = runDirectory;
         Plan = plan ?? FlywheelPlan.Build(config);
@@ -38,13 +41,14 @@ public sealed class RunContext
             EosTokenId = tokenizer.TokenToId(SpecialTokenIds.EosToken),
             PadTokenId = tokenizer.TokenToId(SpecialTokenIds.PadToken),
         };
+        _evalSplits = evalSplits ?? new(() => EvalSplits.Build(config, Seed));
         if (corporaOf is not null)
         {
             // A stage whose corpus sections equal the run's shares its corpora (generated once, lazily).
             (_documents, _pretrain, _mid, _trainingPrompts) = (corporaOf._documents, corporaOf._pretrain, corporaOf._mid, corporaOf._trainingPrompts);
             return;
         }
-        _documents = documents is { } given ? new(given) : new(() => Documents(config, Seed));
+        _documents = documents is { } given ? new(given) : new(() => Documents(config, Seed, HeldOutProblemIds));
         _pretrain = new(() => new DocumentEncoder(tokenizer, maskPrompt: false).EncodeAll(_documents.Value.Pre));
         _mid = new(() => new DocumentEncoder(tokenizer, maskPrompt: false).EncodeAll(_documents.Value.Mid));
         _trainingPrompts = new(() => _documents.Value.Pre.Concat(_documents.Value.Mid).Select(d => d.Prompt).ToHashSet(StringComparer.Ordinal));
@@ -66,7 +70,7 @@ public sealed class RunContext
             if (_stages.TryGetValue(stage.Name, out var cached)) return cached;
             var config = StageConfig(Config, stage.Name, overrides);
             bool sameCorpora = CorporaKey(config) == CorporaKey(Config);
-            return _stages[stage.Name] = new RunContext(RunDirectory, config, Tokenizer, Plan, corporaOf: sameCorpora ? this : null) { _modelConfig = ModelConfig };
+            return _stages[stage.Name] = new RunContext(RunDirectory, config, Tokenizer, Plan, corporaOf: sameCorpora ? this : null, evalSplits: _evalSplits) { _modelConfig = ModelConfig };
         }
     }
 
@@ -84,8 +88,8 @@ public sealed class RunContext
         foreach (string o in overrides)
         {
             string key = o.Split('=')[0];
-            if (key is "model" or "name" or "dry_run" || key.StartsWith("tokenizer.", StringComparison.Ordinal))
-                throw new InvalidDataException($"stage {stageName}: override '{o}' changes what every stage shares (model, tokenizer, name); set it run-wide instead.");
+            if (key is "model" or "name" or "dry_run" or "seed" || key.StartsWith("tokenizer.", StringComparison.Ordinal) || key.StartsWith("eval.", StringComparison.Ordinal))
+                throw new InvalidDataException($"stage {stageName}: override '{o}' changes what every stage shares (model, tokenizer, name, seed, the eval problems); set it run-wide instead.");
             try { ConfigLoader.Apply(tree, o); }
             catch (ArgumentException e) { throw new InvalidDataException($"stage {stageName}: {e.Message}", e); }
         }
@@ -109,6 +113,15 @@ public sealed class RunContext
 
     /// <summary>Every prompt the models trained on; evaluation never uses one of them.</summary>
     public IReadOnlySet<string> TrainingPrompts => _trainingPrompts.Value;
+
+    /// <summary>The dev and test eval sets, fixed before any training data (a pure function of the config and seed).</summary>
+    public EvalSplits EvalSets => _evalSplits.Value;
+
+    /// <summary>
+    /// Ids (<see cref="ReMiT.Tasks.ProblemId"/>) of every dev and test eval problem. Every generator of
+    /// training data — corpora, RL prompts, calibration sets — skips them.
+    /// </summary>
+    public IReadOnlySet<string> HeldOutProblemIds => EvalSets.HeldOutIds;
 
     public string PathOf(params string[] parts) => Path.Combine([RunDirectory, .. parts]);
 
@@ -139,13 +152,14 @@ public sealed class RunContext
             if (plan is not null) PlanFile.Write(run, plan);
             File.WriteAllText(configPath, ConfigLoader.ToJson(config));
         }
-        var documents = Documents(config, unchecked((ulong)config.Seed));
+        var evalSplits = EvalSplits.Build(config, unchecked((ulong)config.Seed));
+        var documents = Documents(config, unchecked((ulong)config.Seed), evalSplits.HeldOutIds);
         var (pre, mid) = documents;
         RunTokenizer.TrainOrLoad(Path.Combine(run, "tokenizer"),
             pre.Take(config.Tokenizer.Documents).Concat(mid.Take(config.Tokenizer.Documents / 4)).Select(d => d.Text),
             config.Tokenizer.VocabSize);
         // Read back from the file, as every other node reads it, so all of them hold the same tokenizer.
-        return new RunContext(run, config, HfTokenizer.Load(Path.Combine(run, "tokenizer", RunTokenizer.FileName)), plan, documents);
+        return new RunContext(run, config, HfTokenizer.Load(Path.Combine(run, "tokenizer", RunTokenizer.FileName)), plan, documents, evalSplits: new(evalSplits));
     }
 
     /// <summary>Opens a prepared run directory (what every worker node does).</summary>
@@ -159,6 +173,8 @@ public sealed class RunContext
         return new RunContext(run, config, HfTokenizer.Load(tokenizerPath), PlanFile.Read(run));
     }
 
-    private static (IReadOnlyList<Document>, IReadOnlyList<Document>) Documents(FlywheelConfig config, ulong seed) =>
-        (config.Pretrain.Corpus.Generate(config.Pretrain.Documents, seed), config.MidTrain.Corpus.Generate(config.MidTrain.Documents, seed + 1));
+    /// <summary>Pre- and mid-training corpora without any held-out (eval) problem.</summary>
+    internal static (IReadOnlyList<Document>, IReadOnlyList<Document>) Documents(FlywheelConfig config, ulong seed, IReadOnlySet<string> heldOutIds) =>
+        (config.Pretrain.Corpus.Generate(config.Pretrain.Documents, seed, heldOutIds),
+         config.MidTrain.Corpus.Generate(config.MidTrain.Documents, seed + 1, heldOutIds));
 }

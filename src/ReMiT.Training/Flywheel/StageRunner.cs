@@ -32,12 +32,6 @@ public sealed class StageRunner(RunContext run, StageContext ctx, ICollective? c
     /// <summary>Called with a stage's model folder once it is written, before the stage counts as done (e.g. to seal it with hashes).</summary>
     public Action<string>? OnModelSaved { get; init; }
 
-    /// <summary>
-    /// Problem text → whether evaluation holds it out; rl.ops = auto calibrates on problems outside it.
-    /// Default: nothing is held out (the run's held-out eval set is wired in here).
-    /// </summary>
-    public Func<string, bool>? IsHeldOut { get; init; }
-
     /// <summary>The device's measured matmul FLOP/s (0: unknown); token stages then log MFU.</summary>
     public double PeakFlops { get; init; }
 
@@ -106,38 +100,35 @@ public sealed class StageRunner(RunContext run, StageContext ctx, ICollective? c
     {
         using var model = HfCheckpoint.Load(ModelDir(stage.From), ctx.Device);
         if (run.Config.Rl.MeasuresOps() && DataParallel.IsLead(collective) && RlCalibration.TryRead(run.RunDirectory, stage.Name) is null)
-            RlCalibration.Measure(stage.Name, stage.From, model, run, ctx.Log, IsHeldOut).Save(run.RunDirectory); // before the first policy is published
+            RlCalibration.Measure(stage.Name, stage.From, model, run, ctx.Log).Save(run.RunDirectory); // before the first policy is published
         using var reference = ReferencePolicy.LoadIfNeeded(run.Config.Rl, ModelDir(stage.From), ctx.Device);
         Finish(stage, StageKind.Rl, model, () => GrpoStage.Run(ctx, stage.Name, run.Config.Rl, model, _special.Pad, CheckpointDir(stage.Name), source, collective, reference));
     }
 
-    /// <summary>Greedy pass@1 and sampled pass@k per op and split of a trained model.</summary>
+    /// <summary>
+    /// Evaluates a trained model on the run's reported eval set (eval.split), writes its per-problem
+    /// records to <c>eval/&lt;name&gt;.jsonl</c> and returns the rows computed from that file.
+    /// </summary>
     public IReadOnlyList<ResultRow> Evaluate(string name)
     {
         var e = run.Config.Eval;
         using var model = HfCheckpoint.Load(ModelDir(name), ctx.Device);
         var generator = new RolloutGenerator(run.Tokenizer, e.MaxNewTokens, e.Temperature, e.Samples);
-        // Eval problems come from a seed stream disjoint from every training stream.
-        var set = EvalSet.Gsm(GsmOpRange.Parse(e.Ops), e.PerOp, run.Seed + 1_000_003, excludePrompts: run.TrainingPrompts);
-        var splits = new Dictionary<string, (int, int)>
-        {
-            ["id"] = Range(e.IdOps), ["edge"] = Range(e.EdgeOps), ["hard"] = Range(e.HardOps),
-        };
-        return new Evaluator(generator, e.Samples, e.Temperature).Evaluate(name, model, set, splits, unchecked((long)run.Seed), ctx.Log);
+        var records = new Evaluator(generator, e.Samples, e.Temperature).Evaluate(name, model, run.EvalSets.Reported, unchecked((long)run.Seed), ctx.Log);
+        string path = EvalRecordsFile.PathFor(ctx.RunDirectory, name);
+        EvalRecordsFile.Write(path, records);
+        return EvalRows.From(name, EvalRecordsFile.Read(path));
     }
 
-    /// <summary>Records an evaluation (its rows in results.json, then its summary: the order a resume relies on).</summary>
+    /// <summary>
+    /// Records an evaluation (its rows in results.json, with the eval split its records name, then its
+    /// summary: the order a resume relies on).
+    /// </summary>
     public static void RecordEvaluation(string runDirectory, string name, IReadOnlyList<ResultRow> rows, DateTimeOffset started)
     {
-        ResultsFile.AddRows(runDirectory, rows);
+        ResultsFile.AddRows(runDirectory, rows, EvalRecordsFile.EvalSplitOf(runDirectory, name));
         var finished = DateTimeOffset.UtcNow;
         new StageSummary($"eval:{name}", StageKind.Eval, $"models/{name}", started, finished, (finished - started).TotalSeconds, 0, 0, null, []).Save(runDirectory);
-    }
-
-    private static (int, int) Range(string ops)
-    {
-        var r = GsmOpRange.Parse(ops);
-        return (r.Min, r.Max);
     }
 
     // Runs the stage, saves its model (with the tokenizer, so the directory works with `remit generate`) and its summary.

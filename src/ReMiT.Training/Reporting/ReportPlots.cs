@@ -71,12 +71,12 @@ internal static class ReportPlots
         }
     }
 
-    /// <summary>pass@1 of every model on every non-opN split, one group per task/split.</summary>
+    /// <summary>Greedy pass@1 (answer level) of every model on every non-opN split, one group per task/split.</summary>
     private static IEnumerable<ReportPlot> ResultBars(IReadOnlyList<ResultRow> rows)
     {
         var pivot = new ResultsPivot(rows.Where(r => !IsOpSplit(r.Split)));
         if (pivot.IsEmpty) yield break;
-        const string title = "pass@1 by model and split";
+        const string title = "greedy pass@1 (answer) by model and split";
         yield return new ReportPlot("Results", title, "pass1_bars.png", () =>
         {
             var plot = new BarPlot(title, "pass@1", pivot.Columns.Select(c => $"{c.Task}/{c.Split}").ToList()) { YMax = 1.1 };
@@ -89,12 +89,13 @@ internal static class ReportPlots
 
     private static IEnumerable<ReportPlot> PassAtKPlots(IReadOnlyList<ResultRow> rows)
     {
-        foreach (var group in rows.GroupBy(r => (r.Task, r.Split)).OrderBy(g => g.Key.Split, SplitOrder.Instance))
+        // The sampled curve (answer level); greedy is its own metric, not its k = 1 point.
+        foreach (var group in rows.Where(r => r.Metric == EvalMetrics.SampledAnswer).GroupBy(r => (r.Task, r.Split)).OrderBy(g => g.Key.Split, SplitOrder.Instance))
         {
             if (group.Select(r => r.K).Distinct().Count() < 2) continue;
             var byModel = group.GroupBy(r => r.Model).ToList();
             double? baseline = group.Select(r => r.Baseline).FirstOrDefault(b => b is not null);
-            string title = $"pass@k vs k — {group.Key.Task}/{group.Key.Split}";
+            string title = $"sampled pass@k vs k — {group.Key.Task}/{group.Key.Split}";
             yield return new ReportPlot("pass@k", title, $"passk_{Slug(group.Key.Task)}_{Slug(group.Key.Split)}.png", () =>
             {
                 var plot = new LinePlot(title, "k (log scale)", "pass@k")
@@ -113,7 +114,7 @@ internal static class ReportPlots
 
     private static IEnumerable<ReportPlot> AccuracyVsOpPlots(IReadOnlyList<ResultRow> rows)
     {
-        var opRows = rows.Where(r => r.K == 1 && IsOpSplit(r.Split)).ToList();
+        var opRows = rows.Where(r => r.K == 1 && r.Metric == EvalMetrics.GreedyAnswer && IsOpSplit(r.Split)).ToList();
         foreach (var task in opRows.GroupBy(r => r.Task))
         {
             var byModel = task.GroupBy(r => r.Model).ToList();
@@ -123,7 +124,7 @@ internal static class ReportPlots
                 .OrderBy(p => p.Op)
                 .Select(p => ((double)p.Op, p.Baseline!.Value))
                 .ToList();
-            string title = $"pass@1 vs number of operations — {task.Key}";
+            string title = $"greedy pass@1 (answer) vs number of operations — {task.Key}";
             yield return new ReportPlot("Accuracy vs difficulty", title, $"ops_{Slug(task.Key)}.png", () =>
             {
                 var plot = new LinePlot(title, "operations (op)", "pass@1") { YMin = 0, YMax = 1.05 };

@@ -4,12 +4,13 @@ using System.Text.Json.Nodes;
 namespace ReMiT.Training.Reporting;
 
 /// <summary>
-/// <c>&lt;run&gt;/results.json</c>: <c>{"rows": [...], "cluster": ...}</c>. Eval stages add rows with
-/// <see cref="AddRows"/>; a row with the same model/task/split/k replaces the old one in place, so
-/// re-running an eval updates the table instead of duplicating it.
+/// <c>&lt;run&gt;/results.json</c>: <c>{"rows": [...], "cluster": ..., "eval_split": "test"}</c>. Eval stages add
+/// rows with <see cref="AddRows"/>; a row with the same model/task/split/metric/k replaces the old one in
+/// place, so re-running an eval updates the table instead of duplicating it.
 /// </summary>
 /// <param name="Cluster">Free-form cluster facts (nodes, roles); null for in-process runs. Kept as-is on merge.</param>
-public sealed record ResultsFile(IReadOnlyList<ResultRow> Rows, JsonNode? Cluster = null)
+/// <param name="EvalSplit">The eval set the rows were measured on: "test" (reported numbers) or "dev" (tuning).</param>
+public sealed record ResultsFile(IReadOnlyList<ResultRow> Rows, JsonNode? Cluster = null, string? EvalSplit = null)
 {
     public const string FileName = "results.json";
 
@@ -50,7 +51,7 @@ public sealed record ResultsFile(IReadOnlyList<ResultRow> Rows, JsonNode? Cluste
     public ResultsFile Merge(IEnumerable<ResultRow> rows)
     {
         var merged = Rows.ToList();
-        var index = new Dictionary<(string, string, string, int), int>();
+        var index = new Dictionary<(string, string, string, string, int), int>();
         for (int i = 0; i < merged.Count; i++) index[merged[i].Key] = i;
         foreach (var row in rows)
         {
@@ -69,12 +70,30 @@ public sealed record ResultsFile(IReadOnlyList<ResultRow> Rows, JsonNode? Cluste
     }
 
     /// <summary>Merges rows into <c>&lt;runDir&gt;/results.json</c> under a lock file and returns the new contents.</summary>
-    public static ResultsFile AddRows(string runDir, IEnumerable<ResultRow> rows)
+    /// <param name="evalSplit">The eval set the rows come from ("test"/"dev"); null keeps the file's.</param>
+    public static ResultsFile AddRows(string runDir, IEnumerable<ResultRow> rows, string? evalSplit = null)
     {
         string path = PathFor(runDir);
         Directory.CreateDirectory(Path.GetFullPath(runDir));
         using var held = AcquireLock(path + ".lock");
-        var updated = Read(path).Merge(rows);
+        var current = Read(path);
+        var updated = current.Merge(rows) with { EvalSplit = evalSplit ?? current.EvalSplit };
+        updated.Write(path);
+        return updated;
+    }
+
+    /// <summary>
+    /// Replaces every row of <paramref name="models"/> with <paramref name="rows"/> (rows of other models
+    /// stay where they are), under the same lock as <see cref="AddRows"/>; returns the new contents.
+    /// </summary>
+    public static ResultsFile ReplaceModelRows(string runDir, IReadOnlyCollection<string> models, IEnumerable<ResultRow> rows, string? evalSplit)
+    {
+        string path = PathFor(runDir);
+        Directory.CreateDirectory(Path.GetFullPath(runDir));
+        using var held = AcquireLock(path + ".lock");
+        var current = Read(path);
+        var updated = (current with { Rows = current.Rows.Where(r => !models.Contains(r.Model)).ToList() }).Merge(rows)
+            with { EvalSplit = evalSplit ?? current.EvalSplit };
         updated.Write(path);
         return updated;
     }

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace ReMiT.Training.Reporting;
 
 /// <summary>
-/// pass@1 results as a grid: one row per model (in order of first appearance), one column per
+/// pass@k results of one metric (greedy answer-level by default) as a grid: one row per model (in order of first appearance), one column per
 /// task/split (tasks in order of appearance, splits in <see cref="SplitOrder"/>), plus the guess
 /// baseline of each column. The markdown report and the console table both print this.
 /// </summary>
@@ -11,9 +11,9 @@ internal sealed class ResultsPivot
 {
     private readonly Dictionary<(string Model, string Task, string Split), ResultRow> _cells = [];
 
-    public ResultsPivot(IEnumerable<ResultRow> rows, int k = 1)
+    public ResultsPivot(IEnumerable<ResultRow> rows, int k = 1, string metric = EvalMetrics.GreedyAnswer)
     {
-        var atK = rows.Where(r => r.K == k).ToList();
+        var atK = rows.Where(r => r.K == k && r.Metric == metric).ToList();
         Models = atK.Select(r => r.Model).Distinct().ToList();
         var tasks = atK.Select(r => r.Task).Distinct().ToList();
         Columns = atK.Select(r => (r.Task, r.Split)).Distinct()

@@ -37,6 +37,7 @@ public static class RunReport
         WriteStages(md, stages, metrics);
         CalibrationSection.Write(md, runDir, Warn);
         WriteResults(md, rows);
+        EvalReport.Write(md, runDir, rows, Warn);
         PairedRunSection.Write(md, runDir, stages, Warn);
         WriteCluster(md, cluster);
         WritePlots(md, runDir, ReportPlots.Plan(metrics, rows), Warn);
@@ -59,7 +60,7 @@ public static class RunReport
         var pivot = new ResultsPivot(rows);
         if (pivot.IsEmpty) return "no pass@1 results\n";
         var (header, body) = ResultsGrid(pivot);
-        return "pass@1\n" + TextTable.Plain(header, body);
+        return "greedy pass@1 (answer)\n" + TextTable.Plain(header, body);
     }
 
     private static (IReadOnlyList<ResultRow> Rows, System.Text.Json.Nodes.JsonNode? Cluster) ReadResults(string runDir, Action<string> warn)
@@ -140,26 +141,13 @@ public static class RunReport
         }
         else
         {
-            md.Append("pass@1 is greedy decoding; pass@k for k ≥ 2 is the unbiased estimator over sampled completions (so it can sit below the greedy pass@1); n = problems per cell. The last row is the accuracy of always answering the most common answer of those problems.\n\n");
+            md.Append("Greedy pass@1, answer level (final answer right); the strict level and the sampled pass@k follow below. n = problems per cell. The last row is the guessing baseline: the most common gold answer per op and mode, fit on the dev set, scored on these problems.\n\n");
             var (header, body) = ResultsGrid(pivot);
-            md.Append(TextTable.Markdown(header, body)).Append('\n');
-        }
-
-        // pass@k for every task/split evaluated at several k: rows = model, columns = k.
-        foreach (var group in rows.GroupBy(r => (r.Task, r.Split)).OrderBy(g => g.Key.Split, SplitOrder.Instance))
-        {
-            var ks = group.Select(r => r.K).Distinct().Order().ToList();
-            if (ks.Count < 2) continue;
-            md.Append($"pass@k — {group.Key.Task}/{group.Key.Split}\n\n");
-            var header = new List<string> { "model" };
-            header.AddRange(ks.Select(k => $"k={k}"));
-            var body = group.GroupBy(r => r.Model).Select(m => (IReadOnlyList<string>)
-                [m.Key, .. ks.Select(k => ResultsPivot.Format(m.FirstOrDefault(r => r.K == k)?.PassAtK))]);
             md.Append(TextTable.Markdown(header, body)).Append('\n');
         }
     }
 
-    private static (IReadOnlyList<string> Header, List<IReadOnlyList<string>> Body) ResultsGrid(ResultsPivot pivot)
+    internal static (IReadOnlyList<string> Header, List<IReadOnlyList<string>> Body) ResultsGrid(ResultsPivot pivot)
     {
         var header = new List<string> { "model" };
         header.AddRange(pivot.Columns.Select(pivot.Header));

@@ -91,10 +91,12 @@ public sealed record RlCalibration(
     }
 
     /// <summary>Measures <paramref name="model"/> on every candidate op and picks the stage's ops.</summary>
+    /// <param name="isHeldOut">Problem text → held out; null: the run's dev and test eval problems (<see cref="RunContext.HeldOutProblemIds"/>).</param>
     public static RlCalibration Measure(string stage, string modelName, DecoderModel model, RunContext run, TextWriter log,
                                         Func<string, bool>? isHeldOut = null)
     {
         ArgumentNullException.ThrowIfNull(run);
+        isHeldOut ??= text => run.HeldOutProblemIds.Contains(ReMiT.Tasks.ProblemId.Of(text));
         var cfg = run.Config.Rl;
         var candidates = GsmOpRange.Parse(cfg.AutoOps);
         var generator = new RolloutGenerator(run.Tokenizer, cfg.MaxNewTokens, cfg.Temperature, cfg.CalibrationSamples);

@@ -1,3 +1,4 @@
+using ReMiT.Tasks;
 using ReMiT.Tasks.Gsm;
 using ReMiT.Tasks.KnightsKnaves;
 using ReMiT.Training.Data;
@@ -8,10 +9,12 @@ namespace ReMiT.Training.Stages;
 /// <summary>
 /// The prompts of one RL step — GSM problems or K&amp;K puzzles — as a pure function of the config, the
 /// run seed and the step. Rollout and verifier nodes rebuild them from these coordinates, so only
-/// (stage, step, prompt range) travels, and a resumed run replays exactly the same prompts.
+/// (stage, step, prompt range) travels, and a resumed run replays exactly the same prompts. Held-out
+/// (eval) problems are skipped, so RL never trains on a problem it is evaluated on.
 /// </summary>
+/// <param name="heldOutProblemIds">Problem ids never to train on: the run's <see cref="RunContext.HeldOutProblemIds"/>.</param>
 /// <param name="ops">The GSM ops to draw (rl.ops syntax); null: <c>cfg.Ops</c>. A stage with <c>ops: "auto"</c> passes its measured ops (<see cref="ForStage"/>).</param>
-public sealed class RlPrompts(RlSection cfg, ulong seed, string? ops = null)
+public sealed class RlPrompts(RlSection cfg, ulong seed, IReadOnlySet<string> heldOutProblemIds, string? ops = null)
 {
     // Parsed on first draw: the coordinator only derives rollout seeds and never needs an "auto" stage's ops.
     private readonly Lazy<GsmOpRange> _ops = new(() => GsmOpRange.Parse(ops ?? cfg.Ops));
@@ -30,10 +33,10 @@ public sealed class RlPrompts(RlSection cfg, ulong seed, string? ops = null)
         ArgumentNullException.ThrowIfNull(run);
         run = run.ForStage(stage); // the stage's own overrides (an experiment's arms may differ in rl.*)
         var cfg = run.Config.Rl;
-        if (!cfg.MeasuresOps()) return new RlPrompts(cfg, run.Seed);
+        if (!cfg.MeasuresOps()) return new RlPrompts(cfg, run.Seed, run.HeldOutProblemIds);
         var calibration = RlCalibration.TryRead(run.RunDirectory, stage)
             ?? throw new InvalidOperationException($"{stage}: rl.ops is auto but {RlCalibration.PathFor(run.RunDirectory, stage)} does not exist; the learner measures it when the stage starts.");
-        return new RlPrompts(cfg, run.Seed, calibration.ChosenOps);
+        return new RlPrompts(cfg, run.Seed, run.HeldOutProblemIds, calibration.ChosenOps);
     }
 
     /// <summary>
@@ -44,15 +47,15 @@ public sealed class RlPrompts(RlSection cfg, ulong seed, string? ops = null)
     /// </summary>
     public EvalItem[] ForStep(int step)
     {
-        var items = new List<EvalItem>(Draw(step, round: 0, exclude: null));
+        var items = new List<EvalItem>(Draw(step, round: 0, heldOutProblemIds));
         int rounds = cfg.DynamicSampling ? cfg.MaxRefillRounds : 0;
         for (int round = 1; round <= rounds; round++)
-            items.AddRange(Draw(step, round, items.Select(i => i.Prompt).ToHashSet()));
+            items.AddRange(Draw(step, round, heldOutProblemIds.Union(items.Select(i => ProblemId.Of(i.Prompt))).ToHashSet()));
         return [.. items];
     }
 
     // PromptsPerStep items of one round; round 0 keeps the seed stream steps always used.
-    private IEnumerable<EvalItem> Draw(int step, int round, IReadOnlySet<string>? exclude)
+    private IEnumerable<EvalItem> Draw(int step, int round, IReadOnlySet<string> exclude)
     {
         ulong seed = round == 0 ? StepSeed(step) : ReMiT.Tasks.SplitMix64.Derive(StepSeed(step) ^ 0x0EF1_11ul, (ulong)round);
         KkCorpusSource.TryParsePeople(cfg.People, out int minPeople, out int maxPeople, out _);

@@ -81,13 +81,13 @@ public sealed class MetricsBridgeTests
 
         bridge.ObserveResults([
             new ResultRow("remit", "kk", "id", 1, 0.5, 100),
-            new ResultRow("remit", "kk", "id", 8, 0.75, 100),
-            new ResultRow("base", "kk", "ood", 8, 0.25, 100),
+            new ResultRow("remit", "kk", "id", 8, 0.75, 100, Metric: "sampled_answer"),
+            new ResultRow("base", "kk", "ood", 8, 0.25, 100, Metric: "sampled_strict"),
         ]);
         string text = metrics.ExportText();
 
-        Assert.Contains("remit_pass_at_k_ratio{model=\"remit\",split=\"id\",k=\"1\"} 0.5", text);
-        Assert.Contains("remit_pass_at_k_ratio{model=\"remit\",split=\"id\",k=\"8\"} 0.75", text);
-        Assert.Contains("remit_pass_at_k_ratio{model=\"base\",split=\"ood\",k=\"8\"} 0.25", text);
+        Assert.Contains("remit_pass_at_k_ratio{model=\"remit\",split=\"id\",k=\"1\",metric=\"greedy_answer\"} 0.5", text);
+        Assert.Contains("remit_pass_at_k_ratio{model=\"remit\",split=\"id\",k=\"8\",metric=\"sampled_answer\"} 0.75", text);
+        Assert.Contains("remit_pass_at_k_ratio{model=\"base\",split=\"ood\",k=\"8\",metric=\"sampled_strict\"} 0.25", text);
     }
 }

@@ -18,12 +18,12 @@ public sealed class EvalSetTests
     }
 
     [Fact]
-    public void Gsm_ExcludedPrompts_NeverIncluded()
+    public void Gsm_ExcludedProblemIds_NeverIncluded()
     {
         var first = EvalSet.Gsm(GsmOpRange.Parse("2-3"), perOp: 5, seed: 4);
-        var exclude = first.Items.Take(3).Select(i => i.Prompt).ToHashSet();
-        var second = EvalSet.Gsm(GsmOpRange.Parse("2-3"), perOp: 5, seed: 4, excludePrompts: exclude);
-        Assert.DoesNotContain(second.Items, i => exclude.Contains(i.Prompt));
+        var exclude = first.Items.Take(3).Select(i => ReMiT.Tasks.ProblemId.Of(i.Prompt)).ToHashSet();
+        var second = EvalSet.Gsm(GsmOpRange.Parse("2-3"), perOp: 5, seed: 4, excludeIds: exclude);
+        Assert.DoesNotContain(second.Items, i => exclude.Contains(ReMiT.Tasks.ProblemId.Of(i.Prompt)));
         Assert.Equal(10, second.Items.Count);
     }
 

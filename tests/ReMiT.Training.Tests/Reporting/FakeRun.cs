@@ -42,8 +42,12 @@ internal static class FakeRun
         for (int m = 0; m < models.Length; m++)
         {
             foreach (var (split, p) in new[] { ("id", 0.5), ("edge", 0.3), ("hard", 0.1) })
+            {
+                rows.Add(new ResultRow(models[m], "gsm", split, 1, p + 0.05 * m, 64, 0.05));
+                rows.Add(new ResultRow(models[m], "gsm", split, 1, (p + 0.05 * m) / 2, 64, 0.05, EvalMetrics.GreedyStrict));
                 foreach (int k in new[] { 1, 2, 4, 8, 16 })
-                    rows.Add(new ResultRow(models[m], "gsm", split, k, Math.Min(1, 1 - Math.Pow(1 - p - 0.05 * m, k)), 64, 0.05));
+                    rows.Add(new ResultRow(models[m], "gsm", split, k, Math.Min(1, 1 - Math.Pow(1 - p - 0.05 * m, k)), 64, 0.05, EvalMetrics.SampledAnswer));
+            }
             for (int op = 2; op <= 14; op += 3)
                 rows.Add(new ResultRow(models[m], "gsm", $"op{op}", 1, Math.Max(0, 0.9 - 0.06 * op + 0.04 * m), 64, 0.02));
             rows.Add(new ResultRow(models[m], "kk", "people4", 1, 0.2 + 0.1 * m, 100, 0.0625));

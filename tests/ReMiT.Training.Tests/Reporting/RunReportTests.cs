@@ -22,7 +22,7 @@ public sealed class RunReportTests
         Assert.Contains("| model | gsm/id (n=64) | gsm/edge (n=64) | gsm/hard (n=64) | gsm/op2 (n=64)", md);
         Assert.Contains("| remit+rl |", md);
         Assert.Contains("| guess baseline (most common answer) | 0.050 |", md);
-        Assert.Contains("pass@k — gsm/edge", md);
+        Assert.Contains("sampled_answer pass@k — gsm/edge (n=64)", md);
         // midtrain:uniform and rl:base logged metrics but wrote no summary.
         Assert.Contains("**midtrain:uniform**: metrics up to step 49", md);
 
@@ -117,7 +117,7 @@ public sealed class RunReportTests
         string table = RunReport.FormatResultsTable(rows);
 
         string[] lines = table.TrimEnd('\n').Split('\n');
-        Assert.Equal("pass@1", lines[0]);
+        Assert.Equal("greedy pass@1 (answer)", lines[0]);
         Assert.Equal(["model", "gsm/id", "(n=50)", "gsm/edge", "(n=50)", "kk/people4", "(n=20)"], lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal(["base", "0.500", "0.200", "–"], lines[3].Split(' ', StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal(["remit", "0.625", "–", "0.300"], lines[4].Split(' ', StringSplitOptions.RemoveEmptyEntries));
