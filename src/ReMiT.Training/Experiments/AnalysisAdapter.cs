@@ -1,37 +1,28 @@
-using System.Text.Json.Nodes;
+using ReMiT.Training.Flywheel;
 
 namespace ReMiT.Training.Experiments;
 
 /// <summary>
-/// The one seam between experiments and their statistics: the runner and <c>remit experiment report</c>
-/// call <see cref="Run"/> with the arms' eval files and the spec's comparisons. THE LEAD REWIRES THIS
-/// FILE AT MERGE to the statistics library (ExperimentAnalysis.Run: paired bootstrap CIs, p-values,
-/// Holm, report.md). Until then it writes experiment.json with the arms and the comparisons as asked,
-/// every number null and "statistics": "not computed", so nobody mistakes it for a result.
+/// The one seam between an experiment's runs and its statistics: turns the spec's comparisons into
+/// <see cref="ComparisonRequest"/>s and calls <see cref="ExperimentAnalysis.Run"/> (paired bootstrap CIs,
+/// sign-flip p-values, Holm, the minimum detectable effect, experiment.json and report.md).
 /// </summary>
 public static class AnalysisAdapter
 {
-    public static void Run(string directory, ExperimentSpec spec, IReadOnlyList<ArmEvalFiles> arms, bool dryRun, TextWriter log)
+    public static ExperimentFile Run(string directory, ExperimentSpec spec, IReadOnlyList<ArmRuns> arms, bool dryRun, TextWriter log)
     {
-        var doc = new JsonObject
+        ArgumentNullException.ThrowIfNull(spec);
+        var requests = spec.Comparisons.Select(c => new ComparisonRequest(
+            c.A, c.B, EvalMetricNames.Parse(c.Metric), c.Split,
+            // A dry run draws only DryRun.EvalSamples samples per problem: its pass@k stops there.
+            dryRun ? Math.Min(c.K, DryRun.EvalSamples) : c.K, c.Primary)).ToList();
+        var file = ExperimentAnalysis.Run(directory, arms, requests, log);
+        if (dryRun)
         {
-            ["name"] = spec.Name,
-            ["dry_run"] = dryRun,
-            ["statistics"] = "not computed (the analysis library is not wired in yet)",
-            ["arms"] = new JsonArray(arms.Select(a => (JsonNode)new JsonObject
-            {
-                ["name"] = a.Name,
-                ["seeds"] = new JsonArray(a.Seeds.Select(s => (JsonNode)new JsonObject { ["seed"] = s.Seed, ["eval"] = s.Eval }).ToArray()),
-            }).ToArray()),
-            ["comparisons"] = new JsonArray(spec.Comparisons.Select(c => (JsonNode)new JsonObject
-            {
-                ["a"] = c.A, ["b"] = c.B, ["metric"] = c.Metric, ["split"] = c.Split, ["k"] = c.K,
-                ["diff"] = null, ["ci_low"] = null, ["ci_high"] = null, ["p_value"] = null, ["p_holm"] = null,
-                ["n_problems"] = null, ["n_seeds"] = arms.FirstOrDefault(a => a.Name == c.A)?.Seeds.Count ?? 0, ["primary"] = c.Primary,
-            }).ToArray()),
-        };
-        string path = Path.Combine(directory, "experiment.json");
-        File.WriteAllText(path, doc.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
-        log.WriteLine($"experiment {spec.Name}: wrote {path} (arms and comparisons; statistics not computed in this build)");
+            string report = Path.Combine(directory, "report.md");
+            if (File.Exists(report))
+                File.WriteAllText(report, "> **DRY RUN**: every stage was capped to a few steps (`--dry-run`); the numbers below mean nothing.\n\n" + File.ReadAllText(report));
+        }
+        return file;
     }
 }

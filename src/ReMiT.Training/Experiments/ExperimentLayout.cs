@@ -17,10 +17,10 @@ public static class ExperimentLayout
     public static string EvalFile(int seed, string model) => $"seed-{seed}/eval/{model}.jsonl";
 
     /// <summary>The eval files of every arm over the seeds whose run directory exists.</summary>
-    public static IReadOnlyList<ArmEvalFiles> Arms(string directory, ExperimentSpec spec, int seeds) =>
-        spec.Arms.Select(a => new ArmEvalFiles(a.Name, Enumerable.Range(1, seeds)
+    public static IReadOnlyList<ArmRuns> Arms(string directory, ExperimentSpec spec, int seeds) =>
+        spec.Arms.Select(a => new ArmRuns(a.Name, Enumerable.Range(1, seeds)
             .Where(s => Directory.Exists(SeedDirectory(directory, s)))
-            .Select(s => new SeedEval(s, EvalFile(s, a.Model))).ToList())).ToList();
+            .Select(s => new SeedRun(s, EvalFile(s, a.Model))).ToList())).ToList();
 
     public sealed record RunSettings(string Preset, int Seeds, bool DryRun);
 

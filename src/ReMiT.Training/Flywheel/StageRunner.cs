@@ -88,7 +88,7 @@ public sealed class StageRunner(RunContext run, StageContext ctx, ICollective? c
     public void Sft(PlannedStage stage)
     {
         using var model = HfCheckpoint.Load(ModelDir(stage.From), ctx.Device);
-        Finish(stage, StageKind.Sft, model, () => SftStage.Run(ctx, stage.Name, run.Config.Sft.Options(), model, run.Tokenizer, CheckpointDir(stage.Name), run.Seed + 3));
+        Finish(stage, StageKind.Sft, model, () => SftStage.Run(ctx, stage.Name, run.Config.Sft.Options(), model, run.Tokenizer, CheckpointDir(stage.Name), run.Seed + 3, run.HeldOutProblemIds));
     }
 
     /// <summary>

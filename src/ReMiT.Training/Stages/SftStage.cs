@@ -16,17 +16,18 @@ public sealed record SftOptions(
 /// SFT / warm-up (Warm-up, arXiv 2505.13718): distil long chains of thought — e.g. the Knights &amp; Knaves
 /// backtracking traces — one document per row, with the prompt masked out of the loss so only the
 /// reasoning and the answer are learnt. The same learner loop as pre-training, with a
-/// warmup-then-linear-decay schedule so the run ends annealed.
+/// warmup-then-linear-decay schedule so the run ends annealed. Problems in <c>heldOutIds</c> (a run's
+/// eval problems) are never trained on.
 /// </summary>
 public static class SftStage
 {
     public static StageOutcome Run(StageContext ctx, string stage, SftOptions options, DecoderModel model, HfTokenizer tokenizer,
-                                   string checkpointDir, ulong seed)
+                                   string checkpointDir, ulong seed, IReadOnlySet<string>? heldOutIds = null)
     {
         var errors = options.Corpus.Validate().ToList();
         if (options.Documents < 1 || options.Steps < 1) errors.Add($"documents and steps must be >= 1, got {options.Documents} and {options.Steps}.");
         if (errors.Count > 0) throw new ArgumentException($"{stage}: " + string.Join(" ", errors));
-        var documents = new DocumentEncoder(tokenizer, maskPrompt: true).EncodeAll(options.Corpus.Generate(options.Documents, seed));
+        var documents = new DocumentEncoder(tokenizer, maskPrompt: true).EncodeAll(options.Corpus.Generate(options.Documents, seed, heldOutIds));
         int warmup = Math.Min(options.WarmupSteps, options.Steps - 1);
         var schedule = new WarmupStableDecay(options.Lr, warmup, 0, options.Steps - warmup);
         var spec = new TokenStageSpec(stage, options.Steps, schedule.LearningRate, options.ClipNorm, 1,
