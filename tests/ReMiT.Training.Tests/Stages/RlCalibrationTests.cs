@@ -41,7 +41,7 @@ public sealed class RlCalibrationTests
     {
         var cfg = new RlSection { Ops = "3", PromptsPerStep = 8 };
         var calibration = RlCalibration.Problems(cfg with { Ops = "auto" }, 11, op: 3).Select(i => i.Prompt).ToHashSet();
-        var step0 = new RlPrompts(cfg, 11).ForStep(0).Select(i => i.Prompt);
+        var step0 = new RlPrompts(cfg, 11, new HashSet<string>()).ForStep(0).Select(i => i.Prompt);
         Assert.DoesNotContain(step0, calibration.Contains);
     }
 
@@ -51,9 +51,9 @@ public sealed class RlCalibrationTests
         using var dir = new TempDir();
         var cfg = new RlSection { Ops = "auto", PromptsPerStep = 4, MaxRefillRounds = 0 };
         Sample().Save(dir.Path);
-        var items = new RlPrompts(cfg, 7, RlCalibration.TryRead(dir.Path, "rl:base")!.ChosenOps).ForStep(0);
+        var items = new RlPrompts(cfg, 7, new HashSet<string>(), RlCalibration.TryRead(dir.Path, "rl:base")!.ChosenOps).ForStep(0);
         Assert.All(items, i => Assert.Equal(3, i.Difficulty));
-        Assert.Throws<ArgumentException>(() => new RlPrompts(cfg, 7).ForStep(0)); // "auto" itself is not an op range
+        Assert.Throws<ArgumentException>(() => new RlPrompts(cfg, 7, new HashSet<string>()).ForStep(0)); // "auto" itself is not an op range
     }
 
     [Fact]
