@@ -87,6 +87,9 @@ public static class GrpoStage
                 TrainingCheckpoint.Save(checkpointDir, model, optimizer, new CheckpointMeta { Stage = stage, Step = step, PolicyVersion = version, Tokens = tokens });
             if (step < cfg.Steps) version = source.PolicyReady(model, step);
         }
+        // Only the lead rank writes the summary; the others return at once (the coordinator moves on when rank 0 is done).
+        if (!Distributed.DataParallel.IsLead(collective))
+            return new StageOutcome(step, tokens, double.NaN, clock.Elapsed.TotalSeconds, new Dictionary<string, double>());
         // One step's batch mean is a few prompts; the summary gives the last 10 steps' mean (the metrics
         // file covers steps before a resume too) and names the single last value as what it is.
         var summary = new Dictionary<string, double>
