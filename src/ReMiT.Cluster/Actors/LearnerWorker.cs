@@ -24,6 +24,7 @@ public sealed class LearnerWorker : RoleWorker
     private readonly ConcurrentDictionary<int, TaskCompletionSource<RlStepBatch>> _steps = new();
     private readonly IActorRef _self;
     private string? _running;
+    private RunStage? _queued; // the next stage, named while this rank was still finishing the last one
 
     private sealed record StageEnded(string Stage, string? Error, bool Cancelled);
 
@@ -39,6 +40,7 @@ public sealed class LearnerWorker : RoleWorker
             _running = null;
             if (e.Error is null) { if (Node.Collective.Rank == 0) Coordinator.Tell(new StageCompleted(e.Stage)); }
             else Coordinator.Tell(new StageFailed(e.Stage, e.Cancelled ? "cancelled" : e.Error));
+            if (_queued is { } next && e.Error is null) { _queued = null; OnRunStage(next); }
         });
     }
 
@@ -47,7 +49,14 @@ public sealed class LearnerWorker : RoleWorker
     private void OnRunStage(RunStage command)
     {
         if (_running == command.Stage) return; // the coordinator re-sent it after we re-registered
-        if (_running is not null) { Log.Warning("asked to run {0} while {1} runs; ignored", command.Stage, _running); return; }
+        if (_running is not null)
+        {
+            // Rank 0 reports a stage done as soon as it finishes; another rank may still be leaving it.
+            // Dropping the command here would leave this rank idle and the others waiting for it in MPI.
+            Log.Info("{0} named while {1} is still finishing on this rank; it starts right after", command.Stage, _running);
+            _queued = command;
+            return;
+        }
         _running = command.Stage;
         _steps.Clear();
         // The plan's own stage carries its config overrides; the message names it.
