@@ -141,6 +141,24 @@ public sealed class MidTrainStageTests : IClassFixture<MidTrainStageTests.PreDec
     }
 
     [Fact]
+    public void Run_DecayFromPreDecayState_RisesLessEarlyThanAFreshOptimizerAtThePeak()
+    {
+        double WorstEarly(MidTrainSection section, string arm)
+        {
+            using var model = HfCheckpoint.Load(ModelDir);
+            var losses = new List<double>();
+            MidTrain(model, section, arm, b => new HeldOutProbe(b, model, losses));
+            return losses.Skip(1).Take(10).Max();
+        }
+
+        double carried = WorstEarly(Section(30), "carried");
+        // Zero moments at the peak LR: Adam's first steps move every weight by about the LR, whatever its gradient.
+        double fresh = WorstEarly(Section(30, MidTrainRecipes.Interplay) with { Lr = PeakLr, WarmupFraction = 0 }, "fresh");
+
+        Assert.True(carried < fresh, $"worst held-out loss in the first 10 steps: carried state {carried:F4}, fresh optimizer {fresh:F4}");
+    }
+
+    [Fact]
     public void Run_DecayRecipe_CarriesTheMomentsAndStepCount()
     {
         using var pre = new DecoderModel(Config);
