@@ -95,6 +95,22 @@ public sealed class GuideSeamTests : IDisposable
     }
 
     [Fact]
+    public void Score_TokenLogProbs_EqualTheLogSoftmaxAtTheTargets()
+    {
+        using var scorer = new GuideScorer(Model(3));
+        var inputs = tensor(new long[] { 1, 5, 7, 2, 0, 31 }, [2, 3]);
+        var targets = tensor(new long[] { 5, 7, 2, 0, 31, 4 }, [2, 3]);
+
+        using var scores = scorer.Score(inputs, targets, GuideNeed.TokenLogProbs)!.TokenLogProbs;
+        using var noGrad = no_grad();
+        var expected = scorer.Model.Forward(inputs).log_softmax(-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1);
+
+        Assert.Equal([2L, 3L], scores.shape);
+        Assert.True(allclose(scores, expected, rtol: 1e-5, atol: 1e-6));
+        Assert.True(scores.lt(0).all().item<bool>(), "log-probs of a 32-token vocabulary are negative");
+    }
+
+    [Fact]
     public void Attach_RemoteGuideAskedForLogits_SaysToRunItInTheLearner()
     {
         using var remote = new RemoteGuide((_, _, _, _) => Task.FromResult(Array.Empty<float>()), 1, CPU, CancellationToken.None);
