@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ReMiT.Training.Flywheel;
+using ReMiT.Training.Losses;
 using ReMiT.Tests.Shared;
 
 namespace ReMiT.Training.Tests;
@@ -20,6 +21,41 @@ public sealed class FlywheelConfigTests
         var config = ConfigLoader.Load(Preset("smoke"), ["mid_train.epsilon=0.3", "iterations=2"]);
         Assert.Equal(0.3, config.MidTrain.Epsilon);
         Assert.Equal(2, config.Iterations);
+    }
+
+    [Theory]
+    [InlineData("smoke")]
+    [InlineData("tiny")]
+    [InlineData("small")]
+    public void Load_ShippedPresets_SayWhichMidTrainingRecipeTheyFollow(string name) =>
+        Assert.Contains("\"recipe\"", File.ReadAllText(Preset(name)));
+
+    [Fact]
+    public void Load_KdTemperature_ReachesTheTypedKdWeighting()
+    {
+        var config = ConfigLoader.Load(Preset("smoke"), ["mid_train.kd_temperature=2.5", "mid_train.kd_ntp_mix=0.25"]);
+
+        Assert.Equal(new KdConfig(NtpMix: 0.25, Temperature: 2.5), config.MidTrain.Weighting("kd"));
+    }
+
+    [Fact]
+    public void Load_TypedWeighting_WinsOverTheFlatKeys()
+    {
+        var config = ConfigLoader.Load(Preset("smoke"),
+            ["mid_train.epsilon=0.3", "mid_train.weightings={\"remit\": {\"type\": \"remit\", \"epsilon\": 0.1}}"]);
+
+        Assert.Equal(new ReMiTConfig(Epsilon: 0.1), config.MidTrain.Weighting("remit"));
+        Assert.Equal(new Rho1Config(KeepRatio: 0.8), config.MidTrain.Weighting("rho1"));
+    }
+
+    [Fact]
+    public void Load_BadRecipeAndRewarmup_NameTheKeys()
+    {
+        var e = Assert.Throws<InvalidDataException>(() =>
+            ConfigLoader.Load(Preset("smoke"), ["mid_train.recipe=\"wsd\"", "mid_train.rewarmup_fraction=1.5"]));
+
+        Assert.Contains("recipe must be \"decay\" or \"interplay\"", e.Message);
+        Assert.Contains("rewarmup_fraction must be in [0, 1)", e.Message);
     }
 
     [Fact]

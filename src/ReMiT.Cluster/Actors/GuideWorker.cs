@@ -13,21 +13,46 @@ namespace ReMiT.Cluster.Actors;
 /// <summary>
 /// Guide role: holds the frozen RL-tuned guide of the current mid-training and scores the token
 /// batches learners submit ahead of their steps, answering with the target tokens' log-probs.
-/// Takes as many leases as the learners prefetch, one computed at a time.
+/// Holds as many leases as a learner prefetches (<c>cluster.guide_prefetch</c>), so the next batch is
+/// already here when a forward ends (no coordinator round trip between forwards), and computes one
+/// at a time: two forwards at once would take the learner's core.
 /// </summary>
 public sealed class GuideWorker : RoleWorker
 {
+    private readonly Queue<GuideWork> _queued = new();
+    private bool _computing, _toppedUp;
     private GuideScorer? _guide;
     private string? _guideName;
 
     public GuideWorker(IActorRef coordinator, NodeServices node) : base("guide", coordinator, node)
     {
-        Receive<GuideWork>(w => RunOffActor(w.WorkId, WorkKinds.Guide, () => Score(w), $"guide scores for {w.Stage}"));
+        Receive<GuideWork>(w =>
+        {
+            // The first item shows a run is under way (its config readable): take the rest of the prefetch depth.
+            if (!_toppedUp && Node.Run.Config.Cluster.GuidePrefetch > 1)
+                Coordinator.Tell(new RequestWork(WorkKinds.Guide, Node.Run.Config.Cluster.GuidePrefetch - 1));
+            _toppedUp = true;
+            _queued.Enqueue(w);
+            StartNext();
+        });
     }
 
     protected override string? CreditKind => WorkKinds.Guide;
 
     protected override void OnRegistered(WorkerRegistered registered) => Coordinator.Tell(new RequestWork(WorkKinds.Guide, 1));
+
+    protected override void OnComputed()
+    {
+        _computing = false;
+        StartNext();
+    }
+
+    private void StartNext()
+    {
+        if (_computing || !_queued.TryDequeue(out var w)) return;
+        _computing = true;
+        RunOffActor(w.WorkId, WorkKinds.Guide, () => Score(w), $"guide scores for {w.Stage}");
+    }
 
     protected override void PostStop() => _guide?.Dispose();
 

@@ -56,6 +56,7 @@ public abstract class RoleWorker : ReceiveActor, IWithTimers
             }
             if (c.Reply is not null) Coordinator.Tell(c.Reply);
             if (CreditKind is { } kind) Coordinator.Tell(new RequestWork(kind, 1));
+            OnComputed();
         });
     }
 
@@ -69,6 +70,9 @@ public abstract class RoleWorker : ReceiveActor, IWithTimers
 
     /// <summary>The coordinator knows this worker: start pulling work.</summary>
     protected abstract void OnRegistered(WorkerRegistered registered);
+
+    /// <summary>A computation's reply went out (or its failure was reported): e.g. start the next queued item.</summary>
+    protected virtual void OnComputed() { }
 
     /// <summary>The work kind this worker asks for again after each item (null: it takes no leases, like learners).</summary>
     protected virtual string? CreditKind => null;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Prometheus;
 using ReMiT.Training.Reporting;
+using ReMiT.Training.Stages;
 
 namespace ReMiT.Cluster.Metrics;
 
@@ -35,6 +36,9 @@ public sealed class MetricsBridge : IDisposable
     /// <summary>Mean optimizer-step seconds over a logged interval (TokenTrainer logs it); feeds <c>remit_step_duration_seconds</c>.</summary>
     public const string StepSecondsMetric = "step_seconds";
 
+    /// <summary>Seconds one guided step waited for the guide (TokenTrainer logs it every step); feeds <c>remit_guide_wait_seconds</c>.</summary>
+    public const string GuideWaitMetric = TokenTrainer.GuideWaitMetric;
+
     private readonly RemitMetrics _metrics;
     private readonly MetricsLog? _log;
     private readonly Dictionary<string, double> _lastTokens = new(StringComparer.Ordinal);
@@ -50,7 +54,7 @@ public sealed class MetricsBridge : IDisposable
     }
 
     /// <summary>The training metric names that reach Prometheus.</summary>
-    public static IReadOnlyCollection<string> MappedNames { get; } = [.. Gauges.Keys, TokensMetric, StepSecondsMetric];
+    public static IReadOnlyCollection<string> MappedNames { get; } = [.. Gauges.Keys, TokensMetric, StepSecondsMetric, GuideWaitMetric];
 
     /// <summary>Applies one logged value (what the subscription calls; public for values that arrive by message).</summary>
     public void Observe(MetricPoint point)
@@ -62,6 +66,8 @@ public sealed class MetricsBridge : IDisposable
             CountTokens(point.Stage, point.Value);
         else if (point.Metric == StepSecondsMetric)
             _metrics.StepSeconds.WithLabels(point.Stage).Observe(point.Value);
+        else if (point.Metric == GuideWaitMetric)
+            _metrics.GuideWaitSeconds.WithLabels(point.Stage).Observe(point.Value);
         _metrics.LastStepTimestamp.WithLabels(point.Stage).Set(point.Time.ToUnixTimeMilliseconds() / 1000.0);
     }
 

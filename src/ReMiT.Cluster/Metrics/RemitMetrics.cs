@@ -42,6 +42,8 @@ public sealed class RemitMetrics
             new HistogramConfiguration { Buckets = DurationBuckets });
         StepSeconds = f.CreateHistogram("remit_step_duration_seconds", "Wall time of one optimizer step.",
             new HistogramConfiguration { Buckets = DurationBuckets, LabelNames = ["stage"] });
+        GuideWaitSeconds = f.CreateHistogram("remit_guide_wait_seconds", "Wall time one optimizer step of a guided mid-training waited for the guide's scores (near 0 when the guide keeps ahead).",
+            new HistogramConfiguration { Buckets = DurationBuckets, LabelNames = ["stage"] });
         ExperiencesLost = f.CreateCounter("remit_experiences_lost_total", "Work items whose results never reached the learner (should stay 0).");
         ExperiencesDuplicated = f.CreateCounter("remit_experiences_duplicated_total", "Results that arrived twice for one work id and were dropped.");
         ExperiencesStale = f.CreateCounter("remit_experiences_stale_total", "Rollouts rejected beyond the staleness bound.");
@@ -74,6 +76,7 @@ public sealed class RemitMetrics
     public Histogram WeightsPublishSeconds { get; }
     public Histogram WeightsLoadSeconds { get; }
     public Histogram StepSeconds { get; }
+    public Histogram GuideWaitSeconds { get; }
     public Counter ExperiencesLost { get; }
     public Counter ExperiencesDuplicated { get; }
     public Counter ExperiencesStale { get; }

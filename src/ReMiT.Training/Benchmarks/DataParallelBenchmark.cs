@@ -88,7 +88,7 @@ public static class DataParallelBenchmark
             "remit" => new ReMiTConfig().Build(),
             _ => throw new ArgumentException($"weighting '{o.Weighting}' is not benchmarked; use uniform or remit.", nameof(o)),
         };
-        using var guide = weighting.Need == GuideNeed.None ? null : new GuideScorer(Guide(config, o.Seed, device));
+        using IGuide? guide = weighting.Need == GuideNeed.None ? null : new LocalGuide(new GuideScorer(Guide(config, o.Seed, device)));
         var documents = Documents(config.VocabSize, o.SeqLen, 4 * o.BatchSize * o.Accumulation, o.Seed);
         using var metrics = new MetricsLog(Path.Combine(scratch, MetricsLog.FileName));
         var ctx = new StageContext(scratch, device, metrics, log, CancellationToken.None);

@@ -121,6 +121,23 @@ public sealed record MidTrainSection : TrainSection
     public double Rho1KeepRatio { get; init; } = 0.8;
     /// <summary>KD's share of plain next-token loss mixed in.</summary>
     public double KdNtpMix { get; init; } = 0.0;
+    /// <summary>KD's softmax temperature τ (the KL term is scaled by τ²).</summary>
+    public double KdTemperature { get; init; } = 1.0;
+    /// <summary>
+    /// Typed weightings by arm name (<c>{"remit": {"type": "remit", "epsilon": 0.3}}</c>); an arm named here
+    /// takes these settings over the flat keys above (epsilon, rho1_keep_ratio, kd_ntp_mix, kd_temperature).
+    /// </summary>
+    public Dictionary<string, TokenWeightingConfig> Weightings { get; init; } = [];
+    /// <summary>
+    /// "decay": continue the pre-training run (its weights, AdamW moments and step count) through the decay of
+    /// warmup–stable–decay from the pre-training peak LR (ReMiT). "interplay": a fresh optimizer at this section's
+    /// <c>lr</c>, cosine with <see cref="WarmupFraction"/> warm-up (the Interplay paper's mid-training).
+    /// </summary>
+    public string Recipe { get; init; } = MidTrainRecipes.Decay;
+    /// <summary>decay recipe: share of decay_steps spent warming the LR up again from 0 to the peak (0: the decay starts at the peak).</summary>
+    public double RewarmupFraction { get; init; } = 0.0;
+    /// <summary>interplay recipe: share of decay_steps of linear warm-up before the cosine.</summary>
+    public double WarmupFraction { get; init; } = 0.15;
 
     public IReadOnlyList<string> Validate()
     {
@@ -129,17 +146,22 @@ public sealed record MidTrainSection : TrainSection
         if (Documents < 1) e.Add($"documents must be >= 1, got {Documents}.");
         if (DecaySteps < 1) e.Add($"decay_steps must be >= 1, got {DecaySteps}.");
         if (!(Epsilon > 0 && Epsilon < 1)) e.Add($"epsilon must be in (0, 1), got {Epsilon}.");
+        if (!(KdTemperature > 0) || double.IsInfinity(KdTemperature)) e.Add($"kd_temperature must be a positive number, got {KdTemperature}.");
+        if (Recipe is not (MidTrainRecipes.Decay or MidTrainRecipes.Interplay)) e.Add($"recipe must be \"{MidTrainRecipes.Decay}\" or \"{MidTrainRecipes.Interplay}\", got \"{Recipe}\".");
+        if (!(RewarmupFraction >= 0 && RewarmupFraction < 1)) e.Add($"rewarmup_fraction must be in [0, 1), got {RewarmupFraction}.");
+        if (!(WarmupFraction >= 0 && WarmupFraction < 1)) e.Add($"warmup_fraction must be in [0, 1), got {WarmupFraction}.");
+        foreach (var (name, w) in Weightings) e.AddRange(w.Validate().Select(x => $"weightings.{name}: {x}"));
         return e;
     }
 
-    /// <summary>The weighting config for a strategy name.</summary>
-    public TokenWeightingConfig Weighting(string name) => name switch
+    /// <summary>The weighting config for an arm name: its typed entry in <see cref="Weightings"/>, else the built-in one from the flat keys.</summary>
+    public TokenWeightingConfig Weighting(string name) => Weightings.TryGetValue(name, out var typed) ? typed : name switch
     {
         "uniform" => new UniformConfig(),
         "remit" => new ReMiTConfig { Epsilon = Epsilon },
         "rho1" => new Rho1Config { KeepRatio = Rho1KeepRatio },
-        "kd" => new KdConfig { NtpMix = KdNtpMix },
-        _ => throw new ArgumentException($"unknown token weighting '{name}'; expected uniform, remit, rho1 or kd."),
+        "kd" => new KdConfig { NtpMix = KdNtpMix, Temperature = KdTemperature },
+        _ => throw new ArgumentException($"unknown token weighting '{name}'; expected uniform, remit, rho1, kd or a name in mid_train.weightings."),
     };
 }
 

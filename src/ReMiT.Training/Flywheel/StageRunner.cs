@@ -2,6 +2,7 @@ using ReMiT.Model;
 using ReMiT.Model.Checkpoints;
 using ReMiT.Tasks.Gsm;
 using ReMiT.Tokenization;
+using ReMiT.Training.Checkpoints;
 using ReMiT.Training.Data;
 using ReMiT.Training.Distributed;
 using ReMiT.Training.Losses;
@@ -51,37 +52,30 @@ public sealed class StageRunner(RunContext run, StageContext ctx, ICollective? c
                                       Benchmarks.ModelFlops.PerToken(run.ModelConfig, s.SeqLen), PeakFlops);
         Finish(stage, StageKind.Pretrain, model, () => TokenTrainer.Run(ctx, spec, model,
             cursor => new PackedBatcher(run.PretrainData, s.BatchSize, s.SeqLen, cursor ?? DataCursor.Start(run.Seed), ctx.Device),
-            new UniformConfig().Build(), guide: null, CheckpointDir(stage.Name), collective));
+            new UniformConfig().Build(), guide: null, CheckpointDir(stage.Name), collective),
+            // Mid-training continues this run: its optimizer state at the start of the decay stays beside the model.
+            besideModel: dir => ContinuationState.Keep(CheckpointDir(stage.Name), dir));
     }
 
     /// <summary>
-    /// The decay phase from a pre-decay model with a token weighting. A weighting that needs the guide's
-    /// token log-probs gets them from <paramref name="remoteGuide"/> (a guide node scoring ahead) when
-    /// given; the full-distribution KD guide is too large to ship and always runs in the learner.
+    /// Mid-training from a pre-decay model with a token weighting (<see cref="MidTrainStage"/>). A weighting that
+    /// needs the guide's token log-probs gets them from <paramref name="remoteGuide"/> (a guide node scoring ahead)
+    /// when given; the full-distribution KD guide is too large to ship and always runs in the learner.
     /// </summary>
     public void MidTrain(PlannedStage stage, PrefetchingGuideBatcher.ScoreBatch? remoteGuide = null, int prefetch = 2)
     {
         var s = run.Config.MidTrain;
-        // The decay starts at the peak LR the pre-decay checkpoint trained at.
-        var schedule = new WarmupStableDecay(run.Config.Pretrain.Lr, 0, 0, s.DecaySteps, s.FinalLrRatio);
         var weighting = s.Weighting(stage.Weighting).Build();
         bool remote = remoteGuide is not null && weighting.Need == GuideNeed.TokenLogProbs;
         using var model = HfCheckpoint.Load(ModelDir(stage.From), ctx.Device);
-        using var scorer = stage.Guide is null || remote || weighting.Need == GuideNeed.None
-            ? null : new GuideScorer(HfCheckpoint.Load(ModelDir(stage.Guide), ctx.Device));
-        var spec = new TokenStageSpec(stage.Name, s.DecaySteps, schedule.LearningRate, s.ClipNorm, s.Accumulation,
-                                      s.CheckpointEvery, s.LogEvery, new AdamWOptions(WeightDecay: s.WeightDecay),
-                                      Benchmarks.ModelFlops.PerToken(run.ModelConfig, s.SeqLen), PeakFlops);
-        Finish(stage, StageKind.Midtrain, model, () => TokenTrainer.Run(ctx, spec, model, cursor =>
-            {
-                var start = cursor ?? DataCursor.Start(run.Seed + 2);
-                // Remote-guided: shard first, so the guide scores only this rank's rows.
-                return remote
-                    ? new PrefetchingGuideBatcher(DataParallel.ShardRows(new PackedBatcher(run.MidTrainData, s.BatchSize, s.SeqLen, start, CPU), collective),
-                                                  prefetch, remoteGuide!, ctx.Device, ctx.Cancellation)
-                    : new PackedBatcher(run.MidTrainData, s.BatchSize, s.SeqLen, start, ctx.Device);
-            },
-            weighting, scorer, CheckpointDir(stage.Name), collective));
+        using IGuide? guide = stage.Guide is null || weighting.Need == GuideNeed.None ? null
+            : remote ? new RemoteGuide(remoteGuide!, prefetch, ctx.Device, ctx.Cancellation)
+            : new LocalGuide(new GuideScorer(HfCheckpoint.Load(ModelDir(stage.Guide), ctx.Device)));
+        // Every arm reads the same data order; a remote guide's batches are kept on the host until scored.
+        var dataDevice = remote ? CPU : ctx.Device;
+        Finish(stage, StageKind.Midtrain, model, () => MidTrainStage.Run(ctx, stage.Name, s, run.Config.Pretrain.Lr, model, ModelDir(stage.From),
+            cursor => new PackedBatcher(run.MidTrainData, s.BatchSize, s.SeqLen, cursor ?? DataCursor.Start(run.Seed + 2), dataDevice),
+            weighting, guide, CheckpointDir(stage.Name), collective, Benchmarks.ModelFlops.PerToken(run.ModelConfig, s.SeqLen), PeakFlops));
     }
 
     /// <summary>Supervised warm-up (e.g. K&amp;K backtracking traces) from model <c>From</c>, prompt tokens masked out of the loss.</summary>
@@ -132,7 +126,8 @@ public sealed class StageRunner(RunContext run, StageContext ctx, ICollective? c
     }
 
     // Runs the stage, saves its model (with the tokenizer, so the directory works with `remit generate`) and its summary.
-    private void Finish(PlannedStage stage, StageKind kind, DecoderModel model, Func<StageOutcome> body)
+    // besideModel: writes more into the model folder before it is sealed (e.g. the optimizer state a later stage continues).
+    private void Finish(PlannedStage stage, StageKind kind, DecoderModel model, Func<StageOutcome> body, Action<string>? besideModel = null)
     {
         var started = DateTimeOffset.UtcNow;
         StageOutcome outcome = body();
@@ -140,6 +135,7 @@ public sealed class StageRunner(RunContext run, StageContext ctx, ICollective? c
         string dir = ModelDir(stage.To);
         HfCheckpoint.Save(model, dir);
         run.Tokenizer.Save(Path.Combine(dir, HfCheckpoint.TokenizerFile));
+        besideModel?.Invoke(dir);
         OnModelSaved?.Invoke(dir);
         var finished = DateTimeOffset.UtcNow;
         new StageSummary(stage.Name, kind, $"models/{stage.To}", started, finished, outcome.Seconds, outcome.Steps, outcome.Tokens,

@@ -21,7 +21,9 @@ public sealed class GuideScorer(DecoderModel guide) : IDisposable
         using var noGrad = no_grad();
         Model.eval();
         var logits = Model.Forward(inputs).to(ScalarType.Float32);                               // (B, T, V)
-        var tokenLogProbs = logits.log_softmax(-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1); // (B, T)
+        // log p(target) = logit(target) − logsumexp(logits): never writes a (B, T, V) log-softmax, which on a small
+        // model with a large vocabulary is a good part of the guide's forward.
+        var tokenLogProbs = logits.gather(-1, targets.unsqueeze(-1)).squeeze(-1) - logits.logsumexp(-1);     // (B, T)
         return new GuideScores(tokenLogProbs.MoveToOuterDisposeScope(),
                                need == GuideNeed.Logits ? logits.MoveToOuterDisposeScope() : null);
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ReMiT.Training.Data;
 using ReMiT.Training.Losses;
 using static TorchSharp.torch;
@@ -24,6 +25,7 @@ public sealed class PrefetchingGuideBatcher : ITokenBatcher
     private readonly Device _device;
     private readonly CancellationToken _cancellation;
     private readonly Queue<Pending> _ahead = new();
+    private readonly Stopwatch _waited = new();
 
     private sealed record Pending(long[] Inputs, long[] Targets, float[] Mask, int Rows, int Cols, DataCursor After, Task<float[]> Scores);
 
@@ -45,12 +47,18 @@ public sealed class PrefetchingGuideBatcher : ITokenBatcher
     /// <summary>Batches drawn and sent for scoring but not yet handed out.</summary>
     public int InFlight => _ahead.Count;
 
+    /// <summary>Wall time <see cref="Next"/> has spent blocked on scores not yet back (near zero when the guide keeps ahead).</summary>
+    public TimeSpan Waited => _waited.Elapsed;
+
     public TokenBatch Next()
     {
         while (_ahead.Count < _prefetch) _ahead.Enqueue(Draw());
         var next = _ahead.Dequeue();
         _ahead.Enqueue(Draw()); // keep the guide busy while the learner trains on `next`
-        float[] scores = next.Scores.WaitAsync(_cancellation).GetAwaiter().GetResult();
+        _waited.Start();
+        float[] scores;
+        try { scores = next.Scores.WaitAsync(_cancellation).GetAwaiter().GetResult(); }
+        finally { _waited.Stop(); }
         if (scores.Length != next.Rows * next.Cols)
             throw new InvalidDataException($"the guide returned {scores.Length} log-probs for a {next.Rows}×{next.Cols} batch.");
         Cursor = next.After;

@@ -18,9 +18,13 @@ namespace ReMiT.Training.Stages;
 /// <param name="LearningRate">Learning rate at a step (a schedule, e.g. the decay phase of WSD).</param>
 /// <param name="FlopsPerToken">Training FLOPs per token and <paramref name="PeakFlops"/> the device's measured matmul
 /// rate (per rank): when both are set, the stage logs model FLOP utilisation ("mfu").</param>
+/// <param name="ContinueFrom">A folder holding the optimizer state (<c>optimizer.safetensors</c>) of the run this stage
+/// continues, e.g. the pre-decay state beside <c>models/base</c>: a fresh stage starts from its weights, moments and step
+/// count instead of a zero optimizer. The stage's own checkpoint, when there is one, wins.</param>
 public sealed record TokenStageSpec(
     string Stage, int TotalSteps, Func<int, double> LearningRate, double ClipNorm, int Accumulation,
-    int CheckpointEvery, int LogEvery, AdamWOptions Optimizer, double FlopsPerToken = 0, double PeakFlops = 0);
+    int CheckpointEvery, int LogEvery, AdamWOptions Optimizer, double FlopsPerToken = 0, double PeakFlops = 0,
+    string? ContinueFrom = null);
 
 /// <summary>What a finished stage reports; <paramref name="Extra"/> holds stage-specific finals (e.g. RL's reward).</summary>
 public sealed record StageOutcome(int Steps, long Tokens, double FinalLoss, double Seconds, IReadOnlyDictionary<string, double>? Extra = null);
@@ -29,21 +33,25 @@ public sealed record StageOutcome(int Steps, long Tokens, double FinalLoss, doub
 /// The learner loop shared by every token-level stage, in nanochat's order: set the LR, run the
 /// micro-batches (guide scores first, then forward, weighted loss, backward), clip and step, log,
 /// checkpoint. The loop never branches on the weighting's name: the <see cref="ITokenWeighting"/>
-/// says whether it needs the guide. Resumes exactly from the stage's last checkpoint: model,
+/// says whether it needs the guide, and the <see cref="IGuide"/> (local or remote) attaches its
+/// scores to this rank's batches. Resumes exactly from the stage's last checkpoint: model,
 /// optimizer, data cursor and step.
 /// <para>
 /// Data parallel with a collective of N ranks: each rank takes its B/N rows of every global
-/// micro-batch (the guide scores only those), losses are rescaled to the global token count and
+/// micro-batch (sharded here, in one place; the guide scores only those), losses are rescaled to the global token count and
 /// gradients averaged, so every rank takes the step one process would take over the whole batch.
 /// Rank 0 alone writes checkpoints; every rank restores from the same folder.
 /// </para>
 /// </summary>
 public static class TokenTrainer
 {
+    /// <summary>Seconds one optimizer step waited for the guide's scores (logged every step of a guided stage).</summary>
+    public const string GuideWaitMetric = "guide_wait_seconds";
+
     /// <param name="makeBatcher">Builds the data stream, from the start (null) or from a saved cursor.</param>
     /// <param name="collective">Data-parallel ranks (null: one process). Only rank 0 should get a console log and a metrics file.</param>
     public static StageOutcome Run(StageContext ctx, TokenStageSpec spec, DecoderModel model, Func<DataCursor?, ITokenBatcher> makeBatcher,
-                                   ITokenWeighting weighting, GuideScorer? guide, string checkpointDir,
+                                   ITokenWeighting weighting, IGuide? guide, string checkpointDir,
                                    ICollective? collective = null)
     {
         using var optimizer = new FlatAdamW(model.named_parameters(), spec.Optimizer);
@@ -58,13 +66,19 @@ public static class TokenTrainer
             tokens = meta.Tokens;
             ctx.Log.WriteLine($"{spec.Stage}: resuming at step {step}/{spec.TotalSteps}");
         }
+        else if (spec.ContinueFrom is { } from)
+        {
+            TrainingCheckpoint.LoadOptimizer(from, optimizer);
+            ctx.Log.WriteLine($"{spec.Stage}: continuing the optimizer state in {from} (optimizer step {optimizer.StepCount})");
+        }
         DataParallel.BroadcastMaster(optimizer, collective); // every rank starts from rank 0's weights
 
-        // A remote-guided stream is sharded before it reaches the guide (it asks scores for this rank's rows only).
-        ITokenBatcher made = makeBatcher(cursor);
-        if (weighting.Need != GuideNeed.None && guide is null && made is not PrefetchingGuideBatcher)
+        if (weighting.Need != GuideNeed.None && guide is null)
             throw new ArgumentException($"{spec.Stage}: the '{weighting.Name}' weighting needs a guide model, and none was given.");
-        ITokenBatcher data = made is PrefetchingGuideBatcher ? made : DataParallel.ShardRows(made, collective);
+        // Sharded before the guide sees it: the guide scores this rank's rows only.
+        ITokenBatcher shard = DataParallel.ShardRows(makeBatcher(cursor), collective);
+        ITokenBatcher data = weighting.Need == GuideNeed.None || guide is null ? shard : guide.Attach(shard, weighting.Need);
+        TimeSpan waitedBefore = guide?.Waited ?? TimeSpan.Zero;
         model.train();
         var clock = Stopwatch.StartNew();
         double lastLoss = double.NaN;
@@ -83,9 +97,8 @@ public static class TokenTrainer
             for (int micro = 0; micro < spec.Accumulation; micro++)
             {
                 using TokenBatch batch = data.Next();
-                GuideScores? scores = batch.Guide ?? guide?.Score(batch.Inputs, batch.Targets, weighting.Need);
                 var logits = model.Forward(batch.Inputs);                                     // (B, T, V)
-                var result = weighting.Loss(logits, batch.Targets, batch.Mask, scores);
+                var result = weighting.Loss(logits, batch.Targets, batch.Mask, batch.Guide);
                 result = DataParallel.ToGlobalTokenShare(result, collective);
                 (result.Loss / spec.Accumulation).backward();
                 lossSum += result.Loss.detach();
@@ -96,6 +109,13 @@ public static class TokenTrainer
             DataParallel.AllReduceAverage(optimizer.Gradient, collective);
             var gradNorm = optimizer.Step(lr, spec.ClipNorm);
             step++;
+            if (data != shard)
+            {
+                // The learner's wait for the guide in this step: a guide that keeps ahead shows ~0 here.
+                TimeSpan waited = guide!.Waited;
+                ctx.Metrics.Append(spec.Stage, step, GuideWaitMetric, (waited - waitedBefore).TotalSeconds);
+                waitedBefore = waited;
+            }
 
             // ---- log: .item() is a sync point, so only every LogEvery steps ----
             if (step % spec.LogEvery == 0 || step == spec.TotalSteps)

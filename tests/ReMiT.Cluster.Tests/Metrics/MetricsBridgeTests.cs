@@ -61,6 +61,24 @@ public sealed class MetricsBridgeTests
     }
 
     [Fact]
+    public void Append_GuideWaitPerStep_ObservesTheGuideWaitHistogram()
+    {
+        using var run = new TempDir();
+        var metrics = new RemitMetrics();
+        using var log = MetricsLog.ForRun(run.Path);
+        using var bridge = new MetricsBridge(metrics, log);
+
+        log.Append("midtrain:remit", 1, "guide_wait_seconds", 1.5); // the first step waits for the guide to load
+        log.Append("midtrain:remit", 2, "guide_wait_seconds", 0.0);
+        log.Append("midtrain:remit", 3, "guide_wait_seconds", 0.25);
+
+        var wait = metrics.GuideWaitSeconds.WithLabels("midtrain:remit");
+        Assert.Equal(3, wait.Count);
+        Assert.Equal(1.75, wait.Sum, 12);
+        Assert.Contains("remit_guide_wait_seconds_count{stage=\"midtrain:remit\"} 3", metrics.ExportText());
+    }
+
+    [Fact]
     public void Dispose_Unsubscribes()
     {
         using var run = new TempDir();
