@@ -19,6 +19,9 @@ public static class AnalysisAdapter
         var file = ExperimentAnalysis.Run(directory, arms, requests, log);
         if (dryRun)
         {
+            file = file with { DryRun = true };
+            Reporting.AtomicFile.WriteAllText(Path.Combine(directory, ExperimentFile.FileName),
+                System.Text.Json.JsonSerializer.Serialize(file, Reporting.RunJson.Indented) + "\n");
             string report = Path.Combine(directory, "report.md");
             if (File.Exists(report))
                 File.WriteAllText(report, "> **DRY RUN**: every stage was capped to a few steps (`--dry-run`); the numbers below mean nothing.\n\n" + File.ReadAllText(report));

@@ -41,4 +41,8 @@ internal sealed record ArmMean(string Arm, EvalMetric Metric, string Split, int 
 public sealed record ExperimentFile(IReadOnlyList<ArmRuns> Arms, IReadOnlyList<ComparisonResult> Comparisons)
 {
     public const string FileName = "experiment.json";
+
+    /// <summary>Every stage was capped (<c>--dry-run</c>): the numbers mean nothing. Written only when true.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public bool DryRun { get; init; }
 }

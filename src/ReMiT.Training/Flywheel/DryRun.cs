@@ -1,10 +1,12 @@
+using ReMiT.Training.Data;
+
 namespace ReMiT.Training.Flywheel;
 
 /// <summary>
 /// <c>--dry-run</c>: the same stages through the same code path, capped so a whole preset or experiment
 /// finishes in seconds to minutes — at most <see cref="Steps"/> optimizer steps per stage, <see cref="Rows"/>
-/// rows per batch, <see cref="EvalProblemsPerOp"/> eval problems per op, <see cref="NewTokens"/> new tokens,
-/// rows of at most <see cref="SeqLen"/> tokens, small corpora and tokenizer training sets. Dynamic sampling is
+/// rows per batch, <see cref="EvalProblemsPerOp"/> eval problems per op (one when the evaluation covers many difficulties), <see cref="NewTokens"/> new tokens,
+/// rows of at most <see cref="SeqLen"/> tokens, a few calibration problems for rl.ops = auto, small corpora and tokenizer training sets. Dynamic sampling is
 /// off so the RL loss runs even though an untrained model's rewards are all equal (dropping every group
 /// would skip the loss, and with it e.g. the KL term). A pure transform of the config (the model shape is kept,
 /// so what would crash at full size crashes here too); it is applied to the run-wide config and again
@@ -12,7 +14,9 @@ namespace ReMiT.Training.Flywheel;
 /// </summary>
 public static class DryRun
 {
-    public const int Steps = 2, Rows = 2, EvalProblemsPerOp = 4, NewTokens = 16, EvalSamples = 4, SeqLen = 128;
+    public const int Steps = 2, Rows = 2, EvalProblemsPerOp = 4, NewTokens = 16, EvalSamples = 2, SeqLen = 128;
+    // A preset that evaluates many difficulties (small: op 2-20) gets one problem per difficulty, so its dry run stays in CI's budget.
+    private const int EvalProblemsInAll = 16;
     private const int PretrainDocuments = 64, MidTrainDocuments = 32, TokenizerDocuments = 64, SftDocuments = 8, MaxVocab = 600;
 
     public static FlywheelConfig Apply(FlywheelConfig c)
@@ -46,14 +50,24 @@ public static class DryRun
                 Steps = Math.Min(c.Rl.Steps, Steps), PromptsPerStep = prompts, GroupSize = Math.Min(c.Rl.GroupSize, Rows),
                 MaxNewTokens = Math.Min(c.Rl.MaxNewTokens, NewTokens), OverlongBuffer = Math.Min(c.Rl.OverlongBuffer, NewTokens / 2),
                 DynamicSampling = false, CheckpointEvery = 1, LogEvery = 1,
+                CalibrationPerOp = Math.Min(c.Rl.CalibrationPerOp, Rows), CalibrationSamples = Math.Min(c.Rl.CalibrationSamples, Rows),
             },
             Eval = c.Eval with
             {
-                PerOp = Math.Min(c.Eval.PerOp, EvalProblemsPerOp), Samples = Math.Min(c.Eval.Samples, EvalSamples),
+                PerOp = Math.Min(c.Eval.PerOp, Math.Clamp(EvalProblemsInAll / Difficulties(c.Eval), 1, EvalProblemsPerOp)),
+                Samples = Math.Min(c.Eval.Samples, EvalSamples),
                 MaxNewTokens = Math.Min(c.Eval.MaxNewTokens, NewTokens),
             },
             // prompts_per_work must divide the capped prompts per step (1 or 2: any value up to it does).
             Cluster = c.Cluster with { PromptsPerWork = Math.Min(c.Cluster.PromptsPerWork, prompts) },
         };
+    }
+
+    // How many difficulties (GSM ops or K&K people counts) the evaluation covers.
+    private static int Difficulties(EvalSection e)
+    {
+        if (e.Task == "kk") return KkCorpusSource.TryParsePeople(e.People, out int min, out int max, out _) ? max - min + 1 : 1;
+        try { return ReMiT.Tasks.Gsm.GsmOpRange.Parse(e.Ops).Count; }
+        catch (ArgumentException) { return 1; } // Validate() reports a bad range
     }
 }
