@@ -28,12 +28,13 @@ internal static class ExperimentCommand
         var preset = new Option<string?>("--preset") { Description = "Base preset replacing the spec's (smoke, tiny, small or a .json path)." };
         var dryRun = new Option<bool>("--dry-run") { Description = $"Every stage capped ({DryRun.Steps} steps, {DryRun.Rows} rows, {DryRun.EvalProblemsPerOp} eval problems per op, {DryRun.NewTokens} new tokens): checks the spec runs." };
         var resume = new Option<bool>("--resume") { Description = "Continue the experiment in --out (finished seeds are skipped, the current one resumes)." };
+        var reuseFrom = new Option<string?>("--reuse-from") { Description = "Another experiment directory: each seed copies the training stages it finished with the same inputs and config (e.g. the shared pre-training) instead of running them again; evaluations always run." };
         var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:N or auto.", DefaultValueFactory = _ => "cpu" };
         var command = new Command("run",
             "Run an experiment: for seed s = 1..N a flywheel run in DIR/seed-<s>/ with the spec's stages (shared across arms)\n" +
             "and an evaluation of every arm's model, then the paired comparisons into DIR/experiment.json and DIR/report.md.\n\n" +
             "Example (CPU, a few minutes):\n  remit experiment run --spec remit-vs-baselines --preset smoke --seeds 1 --dry-run --out runs/exp-dry")
-            { spec, outDir, seeds, preset, dryRun, resume, device };
+            { spec, outDir, seeds, preset, dryRun, resume, reuseFrom, device };
         command.SetGuardedAction((p, output, error) =>
         {
             if (p.GetValue(seeds) is int n && n < 1) throw new ArgumentException($"--seeds must be >= 1, got {n}.");
@@ -43,6 +44,7 @@ internal static class ExperimentCommand
             bool dry = p.GetValue(dryRun);
             int? seedCount = p.GetValue(seeds);
             string? presetOverride = p.GetValue(preset);
+            string? reuse = p.GetValue(reuseFrom);
             if (isResume && File.Exists(Path.Combine(dir, ExperimentLayout.RunFile)))
             {
                 // The experiment continues as it was started; flags that would change it are refused.
@@ -51,14 +53,17 @@ internal static class ExperimentCommand
                 presetName = saved.Preset;
                 if (dry != saved.DryRun) throw new ArgumentException($"--dry-run: {dir} was started {(saved.DryRun ? "with" : "without")} it; resume the same way.");
                 seedCount ??= saved.Seeds;
+                reuse = saved.ReuseFrom;
                 presetOverride = presetName;
             }
             else specPath = ResolveSpec(p.GetValue(spec)!);
+            if (reuse is not null && !File.Exists(Path.Combine(reuse, ExperimentLayout.RunFile)))
+                throw new ArgumentException($"--reuse-from: {reuse} is not an experiment directory (no {ExperimentLayout.RunFile}).");
             var (loaded, config) = ExperimentSpecLoader.Load(specPath, Presets.Resolve, presetOverride);
             TorchRuntime.EnsureLoaded();
             using var cancel = new CancellationTokenSource();
             Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); output.WriteLine("stopping at the next step; resume with --resume"); };
-            var request = new ExperimentRunner.Request(loaded, config, File.ReadAllText(specPath), dir, seedCount ?? loaded.Seeds, dry, isResume);
+            var request = new ExperimentRunner.Request(loaded, config, File.ReadAllText(specPath), dir, seedCount ?? loaded.Seeds, dry, isResume, reuse);
             string again = $"remit experiment run --spec {p.GetValue(spec)} --out {p.GetValue(outDir)} --resume" + (dry ? " --dry-run" : "");
             try
             {

@@ -11,7 +11,7 @@ namespace ReMiT.Cluster.Hosting;
 /// </summary>
 public static class ExperimentRunner
 {
-    public sealed record Request(ExperimentSpec Spec, FlywheelConfig Config, string SpecText, string Directory, int Seeds, bool DryRun, bool Resume);
+    public sealed record Request(ExperimentSpec Spec, FlywheelConfig Config, string SpecText, string Directory, int Seeds, bool DryRun, bool Resume, string? ReuseFrom = null);
 
     /// <exception cref="ArgumentException">DIR already holds an experiment and --resume was not given.</exception>
     /// <exception cref="OperationCanceledException">Interrupted; the experiment can be resumed.</exception>
@@ -23,7 +23,7 @@ public static class ExperimentRunner
         if (exists && !request.Resume) throw new ArgumentException($"{dir} already holds an experiment; continue it with --resume or choose another --out.");
         Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(dir, ExperimentLayout.SpecFile), request.SpecText);
-        ExperimentLayout.WriteSettings(dir, new(spec.Preset, request.Seeds, request.DryRun));
+        ExperimentLayout.WriteSettings(dir, new(spec.Preset, request.Seeds, request.DryRun, request.ReuseFrom is null ? null : Path.GetFullPath(request.ReuseFrom)));
         var plan = ExperimentPlan.Build(spec);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         log.WriteLine($"experiment {spec.Name}: {request.Seeds} seed(s) × {plan.Count} stages ({string.Join(", ", plan.Select(s => s.Name))}){(request.DryRun ? " — DRY RUN" : "")}");
@@ -39,6 +39,8 @@ public static class ExperimentRunner
             if (request.DryRun) config = DryRun.Apply(config);
             config = config with { Name = $"{spec.Name} seed {seed}" + (request.DryRun ? " (dry run)" : "") };
             bool resumeSeed = File.Exists(Path.Combine(seedDir, "config.json"));
+            if (!resumeSeed && request.ReuseFrom is { } other)
+                StageReuse.Copy(ExperimentLayout.SeedDirectory(other, seed), seedDir, config, plan, log);
             log.WriteLine($"experiment {spec.Name}: seed {seed}/{request.Seeds} → {seedDir}{(resumeSeed ? " (resuming)" : "")}");
             try
             {

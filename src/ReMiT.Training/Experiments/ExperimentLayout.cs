@@ -22,12 +22,13 @@ public static class ExperimentLayout
             .Where(s => Directory.Exists(SeedDirectory(directory, s)))
             .Select(s => new SeedRun(s, EvalFile(s, a.Model))).ToList())).ToList();
 
-    public sealed record RunSettings(string Preset, int Seeds, bool DryRun);
+    /// <param name="ReuseFrom">Another experiment whose finished stages each seed copies (<see cref="StageReuse"/>); null: none.</param>
+    public sealed record RunSettings(string Preset, int Seeds, bool DryRun, string? ReuseFrom = null);
 
     public static void WriteSettings(string directory, RunSettings settings) =>
         File.WriteAllText(Path.Combine(directory, RunFile), new JsonObject
         {
-            ["preset"] = settings.Preset, ["seeds"] = settings.Seeds, ["dry_run"] = settings.DryRun,
+            ["preset"] = settings.Preset, ["seeds"] = settings.Seeds, ["dry_run"] = settings.DryRun, ["reuse_from"] = settings.ReuseFrom,
         }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
 
     /// <exception cref="InvalidDataException">DIR is not an experiment directory.</exception>
@@ -39,7 +40,8 @@ public static class ExperimentLayout
         try
         {
             var node = JsonNode.Parse(File.ReadAllText(path))!;
-            return new RunSettings(node["preset"]!.GetValue<string>(), node["seeds"]!.GetValue<int>(), node["dry_run"]!.GetValue<bool>());
+            return new RunSettings(node["preset"]!.GetValue<string>(), node["seeds"]!.GetValue<int>(), node["dry_run"]!.GetValue<bool>(),
+                                   node["reuse_from"]?.GetValue<string>());
         }
         catch (Exception e) when (e is JsonException or NullReferenceException or InvalidOperationException or FormatException)
         {
