@@ -14,7 +14,6 @@ public sealed class RunContext
 {
     private readonly Lazy<(IReadOnlyList<Document> Pre, IReadOnlyList<Document> Mid)> _documents;
     private readonly Lazy<IReadOnlyList<TokenizedDocument>> _pretrain, _mid;
-    private readonly Lazy<IReadOnlySet<string>> _trainingPrompts;
     private readonly Lazy<EvalSplits> _evalSplits;
 
     private readonly Dictionary<string, RunContext> _stages = new(StringComparer.Ordinal);
@@ -45,13 +44,12 @@ public sealed class RunContext
         if (corporaOf is not null)
         {
             // A stage whose corpus sections equal the run's shares its corpora (generated once, lazily).
-            (_documents, _pretrain, _mid, _trainingPrompts) = (corporaOf._documents, corporaOf._pretrain, corporaOf._mid, corporaOf._trainingPrompts);
+            (_documents, _pretrain, _mid) = (corporaOf._documents, corporaOf._pretrain, corporaOf._mid);
             return;
         }
         _documents = documents is { } given ? new(given) : new(() => Documents(config, Seed, HeldOutProblemIds));
         _pretrain = new(() => new DocumentEncoder(tokenizer, maskPrompt: false).EncodeAll(_documents.Value.Pre));
         _mid = new(() => new DocumentEncoder(tokenizer, maskPrompt: false).EncodeAll(_documents.Value.Mid));
-        _trainingPrompts = new(() => _documents.Value.Pre.Concat(_documents.Value.Mid).Select(d => d.Prompt).ToHashSet(StringComparer.Ordinal));
     }
 
     /// <summary>The stages this run walks: plan.json in the run directory when a custom plan was given, else <see cref="FlywheelPlan.Build"/>.</summary>
@@ -110,9 +108,6 @@ public sealed class RunContext
 
     public IReadOnlyList<TokenizedDocument> PretrainData => _pretrain.Value;
     public IReadOnlyList<TokenizedDocument> MidTrainData => _mid.Value;
-
-    /// <summary>Every prompt the models trained on; evaluation never uses one of them.</summary>
-    public IReadOnlySet<string> TrainingPrompts => _trainingPrompts.Value;
 
     /// <summary>The dev and test eval sets, fixed before any training data (a pure function of the config and seed).</summary>
     public EvalSplits EvalSets => _evalSplits.Value;

@@ -93,11 +93,17 @@ public sealed class ExperimentSpecLoaderTests
         Assert.Contains("$.stages[4].from: model 'remix' is not written by an earlier stage", e.Message);
     }
 
-    [Fact]
-    public void Parse_StageOverrideOfTheModel_Rejected()
+    [Theory]
+    [InlineData("model=tiny")]
+    [InlineData("seed=5")]
+    [InlineData("eval.per_op=3")]
+    [InlineData("eval.temperature=1.0")]
+    [InlineData("tokenizer.vocab_size=300")]
+    public void Parse_StageOverrideOfWhatEveryStageShares_Rejected(string overrideText)
     {
-        var e = Assert.Throws<InvalidDataException>(() => Parse(Valid.Replace("mid_train.epsilon=0.3", "model=tiny")));
+        var e = Assert.Throws<InvalidDataException>(() => Parse(Valid.Replace("mid_train.epsilon=0.3", overrideText)));
         Assert.Contains("changes what every stage shares", e.Message);
+        Assert.Contains(overrideText.Split('=')[0], e.Message);
     }
 
     [Fact]
