@@ -18,6 +18,7 @@ internal static class ExperimentReport
         md.Append("# Experiment report: ").Append(name).Append("\n\n");
         md.Append("Arms: ").AppendJoin(", ", file.Arms.Select(a => $"{a.Name} (seeds {string.Join(", ", a.Seeds.Select(s => s.Seed))})")).Append(".\n\n");
 
+        md.Append(ReusedStages(dir));
         md.Append("## Comparisons\n\n").Append(ComparisonText.Method).Append("\n\n");
         md.Append(ComparisonTable(file.Comparisons)).Append('\n');
 
@@ -67,6 +68,23 @@ internal static class ExperimentReport
             r.NSeeds.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ]);
         return TextTable.Markdown(header, body);
+    }
+
+    /// <summary>Which stages each seed copied from another experiment (<see cref="StageReuse"/>); empty when none.</summary>
+    private static string ReusedStages(string dir)
+    {
+        var lines = Directory.GetDirectories(dir, "seed-*").Order(StringComparer.Ordinal)
+            .Select(seedDir => (Seed: Path.GetFileName(seedDir), Path: Path.Combine(seedDir, StageReuse.RecordFile)))
+            .Where(s => File.Exists(s.Path))
+            .Select(s =>
+            {
+                var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(s.Path))!;
+                var stages = node["stages"]!.AsArray().Select(x => x!.GetValue<string>());
+                return $"- {s.Seed}: {string.Join(", ", stages)} copied from `{node["source"]!.GetValue<string>()}`";
+            }).ToList();
+        return lines.Count == 0 ? "" :
+            "Stages not run here but copied, with the same stage, inputs and config, from another experiment's same seed " +
+            "(`--reuse-from`; each seed's `reused.json`):\n\n" + string.Join("\n", lines) + "\n\n";
     }
 
     private static IEnumerable<ComparisonResult> PrimaryFirst(IReadOnlyList<ComparisonResult> comparisons) =>

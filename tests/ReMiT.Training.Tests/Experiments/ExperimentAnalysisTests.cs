@@ -51,6 +51,19 @@ public sealed class ExperimentAnalysisTests
     }
 
     [Fact]
+    public void Run_SeedReusedStages_ReportSaysWhichAndFromWhere()
+    {
+        var (dir, arms) = TwoArmsTwoSeeds();
+        using var _ = dir;
+        Directory.CreateDirectory(Path.Combine(dir.Path, "seed-2"));
+        File.WriteAllText(Path.Combine(dir.Path, "seed-2", StageReuse.RecordFile), """{ "source": "/x/other/seed-2", "stages": ["pretrain"] }""");
+
+        ExperimentAnalysis.Run(dir.Path, arms, [new ComparisonRequest("remit", "uniform", EvalMetric.GreedyAnswer, "edge", Primary: true)], TextWriter.Null);
+
+        Assert.Contains("- seed-2: pretrain copied from `/x/other/seed-2`", File.ReadAllText(Path.Combine(dir.Path, "report.md")));
+    }
+
+    [Fact]
     public void Run_ExperimentJson_HasExactlyTheContractFields()
     {
         var (dir, arms) = TwoArmsTwoSeeds();
