@@ -71,22 +71,26 @@ public sealed class SafeTensorsCheckpoint : IDisposable
                     $"{(count > 1 ? $" and {count - 1} more tensors" : "")}), but {name} is missing from '{directory}'; download it again.", file);
             }
 
+        // First every header, so a tensor in two shards is reported as that whatever the index says.
         var tensors = new Dictionary<string, Located>(StringComparer.Ordinal);
-        foreach (string file in files)
+        foreach (string file in files.Order(StringComparer.Ordinal))
         {
-            string name = Path.GetFileName(file);
             var header = SafeTensorsFile.ReadHeader(file);
             foreach (var entry in header.Tensors)
             {
                 if (tensors.TryGetValue(entry.Name, out var first))
                     throw new InvalidDataException(
-                        $"tensor '{entry.Name}' is in both {Path.GetFileName(first.File)} and {name}; a tensor must be in one shard only.");
-                if (!index.WeightMap.TryGetValue(entry.Name, out string? listed))
-                    throw new InvalidDataException($"{name} holds tensor '{entry.Name}', which {indexName} does not list; the index and shards are from different checkpoints.");
-                if (listed != name)
-                    throw new InvalidDataException($"tensor '{entry.Name}' is in {name} but {indexName} puts it in {listed}; the index and shards are from different checkpoints.");
+                        $"tensor '{entry.Name}' is in both {Path.GetFileName(first.File)} and {Path.GetFileName(file)}; a tensor must be in one shard only.");
                 tensors[entry.Name] = new Located(entry, file, header);
             }
+        }
+        foreach (var (tensor, at) in tensors)
+        {
+            string name = Path.GetFileName(at.File);
+            if (!index.WeightMap.TryGetValue(tensor, out string? listed))
+                throw new InvalidDataException($"{name} holds tensor '{tensor}', which {indexName} does not list; the index and shards are from different checkpoints.");
+            if (listed != name)
+                throw new InvalidDataException($"tensor '{tensor}' is in {name} but {indexName} puts it in {listed}; the index and shards are from different checkpoints.");
         }
         foreach (var (tensor, file) in index.WeightMap)
             if (!tensors.ContainsKey(tensor))

@@ -26,7 +26,7 @@ public static class ShardSize
                 break;
             }
         if (!double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !(value > 0) || value * unit > long.MaxValue)
-            throw new ArgumentException($"shard size '{text}' is not a positive size; write e.g. 5GB, 500MB, 2GiB or a byte count.", nameof(text));
+            throw new ArgumentException($"shard size '{text}' is not a positive size; write e.g. 5GB, 500MB, 2GiB or a byte count.");
         return (long)(value * unit);
     }
 }
