@@ -43,4 +43,27 @@ public sealed class ShardedModelCommandTests : IDisposable
         Assert.Contains("--max-shard-size: shard size 'five' is not a positive size", err);
         Assert.False(Directory.Exists(_h.PathOf("sft")));
     }
+
+    [Fact]
+    public void Convert_ToShardedBfloat16_ScoresLikeTheSourceAndCarriesGenerationConfig()
+    {
+        string dir = _h.PathOf("bf16");
+        var (exit, output, err) = _h.Run("convert", "--model", Llama, "--out", dir, "--dtype", "bfloat16", "--max-shard-size", "30KB");
+        Assert.True(exit == 0, err);
+        Assert.Contains("weight file(s) in", output);
+        // 30 KB shards of a bf16 model of 133,440 parameters (267 KB): more than two files, plus the index.
+        Assert.True(Directory.GetFiles(dir, "model-*-of-*.safetensors").Length > 2);
+        Assert.True(File.Exists(Path.Combine(dir, SafeTensorsIndex.FileName)));
+        Assert.True(File.Exists(Path.Combine(dir, "generation_config.json")));
+
+        // The converted model is the source rounded to bf16: its next-token log-probs stay close to transformers' float32 ones.
+        var reference = JsonNode.Parse(File.ReadAllText(Path.Combine(Llama, "reference.json")))!.AsObject();
+        string input = _h.Write("in.jsonl", new JsonObject { ["input_ids"] = reference["input_ids"]![0]!.DeepClone() }.ToJsonString());
+        (exit, _, err) = _h.Run("score", "--model", dir, "--input", input, "--output", _h.PathOf("s.jsonl"));
+        Assert.True(exit == 0, err);
+        var got = JsonNode.Parse(File.ReadAllLines(_h.PathOf("s.jsonl")).Single())!["token_logprobs"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
+        var expected = reference["next_token_logprobs"]![0]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
+        Assert.Equal(expected.Length, got.Length);
+        Assert.All(expected.Zip(got), pair => Assert.True(Math.Abs(pair.First - pair.Second) < 0.05, $"{pair.First} vs {pair.Second}"));
+    }
 }
