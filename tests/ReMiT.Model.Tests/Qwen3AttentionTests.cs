@@ -91,12 +91,13 @@ public sealed class Qwen3AttentionTests
     [InlineData("qwen2", true, true)]
     [InlineData("qwen3", false, true)]
     [InlineData("qwen3", false, false)]
-    public void TensorLayout_EveryArchitecture_EqualsTheModelsParameters(string modelType, bool bias, bool tied)
+    public void TensorLayoutAndParameterCount_EveryArchitecture_EqualTheModelsParameters(string modelType, bool bias, bool tied)
     {
         var config = Tiny(modelType) with { NumHiddenLayers = 2, HiddenSize = 8, NumAttentionHeads = 4, NumKeyValueHeads = 2, HeadDim = 6, AttentionBias = bias, TieWordEmbeddings = tied };
         using var model = new DecoderModel(config);
         var actual = model.named_parameters().Select(p => (p.name, string.Join(",", p.parameter.shape))).OrderBy(p => p.name, StringComparer.Ordinal);
         var expected = HfTensorLayout.Expected(config).Select(t => (t.Name, string.Join(",", t.Shape))).OrderBy(p => p.Item1, StringComparer.Ordinal);
         Assert.Equal(expected, actual);
+        Assert.Equal(model.parameters().Sum(p => p.NumberOfElements), config.ParameterCount());
     }
 }
