@@ -1,8 +1,9 @@
-// A Llama/Qwen2-family decoder in one file, in dependency order:
+// A Llama/Qwen2/Qwen3-family decoder in one file, in dependency order:
 //   RmsNorm → Rotary → Attention (GQA through scaled_dot_product_attention) → SwiGlu → DecoderBlock
 //   → DecoderModel.
 // Notable features: grouped-query attention, rotary embeddings in Hugging Face's rotate-half layout,
-// optional q/k/v bias (Qwen2), tied or untied output head, a KV cache for incremental decoding.
+// optional q/k/v bias (Qwen2), per-head RMSNorm on queries and keys before RoPE (Qwen3), Llama 3 RoPE
+// scaling (RopeFrequencies), tied or untied output head, a KV cache for incremental decoding.
 // Modules are registered under Hugging Face's names (model.layers.0.self_attn.q_proj, …), so a
 // checkpoint loads key for key. Math mirrors transformers' modeling_llama.py: RMSNorm in float32,
 // RoPE tables in float32, then cast back to the activation dtype.
@@ -41,20 +42,22 @@ public sealed class Rotary
 {
     private readonly int _headDim;
     private readonly double _theta;
+    private readonly Llama3RopeScaling? _scaling;
 
-    public Rotary(int headDim, double theta)
+    public Rotary(int headDim, double theta, Llama3RopeScaling? scaling = null)
     {
         _headDim = headDim;
         _theta = theta;
+        _scaling = scaling;
     }
 
     /// <summary>cos and sin of shape (B, T, D) for position ids (B, T), in <paramref name="dtype"/>.</summary>
     public (Tensor Cos, Tensor Sin) Tables(Tensor positionIds, ScalarType dtype)
     {
         using var scope = NewDisposeScope();
-        // inv_freq = 1 / theta^(2i/D) in float32 as transformers computes it; D/2 numbers, so rebuilding it
-        // here is free and keeps it float32 on the right device whatever the model was moved to.
-        var invFreq = 1.0f / pow(_theta, arange(0, _headDim, 2, ScalarType.Int64, device: positionIds.device).to(ScalarType.Float32) / _headDim);
+        // D/2 numbers, so rebuilding them here is free and keeps them float32 on the right device
+        // whatever the model was moved to.
+        var invFreq = RopeFrequencies.Inverse(_headDim, _theta, _scaling, positionIds.device);
         var freqs = positionIds.to(ScalarType.Float32).unsqueeze(-1) * invFreq;     // (B, T, D/2)
         var emb = cat([freqs, freqs], -1);                                            // (B, T, D)
         return (emb.cos().to(dtype).MoveToOuterDisposeScope(), emb.sin().to(dtype).MoveToOuterDisposeScope());
@@ -75,6 +78,7 @@ public sealed class Rotary
 public sealed class Attention : nn.Module
 {
     private readonly Linear _q, _k, _v, _o;
+    private readonly RmsNorm? _qNorm, _kNorm;
     private readonly int _heads, _kvHeads, _headDim;
 
     public Attention(DecoderConfig c) : base(nameof(Attention))
@@ -88,6 +92,13 @@ public sealed class Attention : nn.Module
         register_module("k_proj", _k);
         register_module("v_proj", _v);
         register_module("o_proj", _o);
+        if (c.QueryKeyNorm)
+        {
+            _qNorm = new RmsNorm(_headDim, c.RmsNormEps);
+            _kNorm = new RmsNorm(_headDim, c.RmsNormEps);
+            register_module("q_norm", _qNorm);
+            register_module("k_norm", _kNorm);
+        }
     }
 
     /// <param name="x">(B, T, d)</param>
@@ -99,8 +110,16 @@ public sealed class Attention : nn.Module
     {
         using var scope = NewDisposeScope();
         long b = x.shape[0], t = x.shape[1];
-        var q = _q.forward(x).view(b, t, _heads, _headDim).transpose(1, 2);      // (B, H, T, D)
-        var k = _k.forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2);    // (B, Hkv, T, D)
+        var q = _q.forward(x).view(b, t, _heads, _headDim);                      // (B, T, H, D)
+        var k = _k.forward(x).view(b, t, _kvHeads, _headDim);                    // (B, T, Hkv, D)
+        if (_qNorm is not null && _kNorm is not null)
+        {
+            // Qwen3: RMSNorm over each head's D features, before RoPE.
+            q = _qNorm.forward(q);
+            k = _kNorm.forward(k);
+        }
+        q = q.transpose(1, 2);                                                    // (B, H, T, D)
+        k = k.transpose(1, 2);                                                    // (B, Hkv, T, D)
         var v = _v.forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2);    // (B, Hkv, T, D)
         q = Rotary.Apply(q, cos, sin);
         k = Rotary.Apply(k, cos, sin);
@@ -208,7 +227,7 @@ public sealed class DecoderModel : nn.Module
             _lmHead = nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false);
             register_module("lm_head", _lmHead);
         }
-        _rotary = new Rotary(config.HeadDim, config.RopeTheta);
+        _rotary = new Rotary(config.HeadDim, config.RopeTheta, config.RopeScaling);
     }
 
     /// <summary>Re-initialises weights as transformers does for training from scratch: N(0, std) for linears and embeddings, ones for norms.</summary>
@@ -218,7 +237,8 @@ public sealed class DecoderModel : nn.Module
         var generator = new Generator((ulong)seed, device: CPU);
         foreach (var (name, p) in named_parameters())
         {
-            if (name.EndsWith("layernorm.weight", StringComparison.Ordinal) || name == "model.norm.weight") p.fill_(1.0);
+            if (name.EndsWith("layernorm.weight", StringComparison.Ordinal) || name.EndsWith("_norm.weight", StringComparison.Ordinal)
+                || name == "model.norm.weight") p.fill_(1.0);
             else if (name.EndsWith(".bias", StringComparison.Ordinal)) p.zero_();
             else p.copy_(normal(0.0, std, p.shape, dtype: ScalarType.Float32, generator: generator).to(p.dtype));
         }

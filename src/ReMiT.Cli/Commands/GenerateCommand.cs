@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using ReMiT.Cli.JsonLines;
 using ReMiT.Model;
+using ReMiT.Model.Checkpoints;
 
 namespace ReMiT.Cli.Commands;
 
@@ -10,7 +11,7 @@ internal static class GenerateCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Model directory (config.json + model.safetensors [+ tokenizer.json]).", Required = true };
+        var model = new Option<string>("--model") { Description = "Model directory (config.json + model.safetensors or its shards [+ tokenizer.json, generation_config.json]).", Required = true };
         var input = new Option<string>("--input") { Description = "JSON Lines of prompts: input_ids (or text, with a tokenizer).", Required = true };
         var output = new Option<string>("--output") { Description = "Output JSON Lines: one line per prompt and sample.", Required = true };
         var maxNew = new Option<int>("--max-new-tokens") { Description = "Most tokens to generate per completion.", Required = true };
@@ -19,7 +20,7 @@ internal static class GenerateCommand
         var topK = new Option<int>("--top-k") { Description = "Keep the K most likely tokens (0 = off).", DefaultValueFactory = _ => 0 };
         var samples = new Option<int>("--n-samples") { Description = "Completions per prompt (GRPO's G).", DefaultValueFactory = _ => 1 };
         var seed = new Option<long>("--seed") { Description = "Sampling seed (same seed and batch size ⇒ same output).", DefaultValueFactory = _ => 0 };
-        var stop = new Option<int[]>("--stop-token") { Description = "Token id that ends a completion (repeatable; default: the config's eos_token_id).", AllowMultipleArgumentsPerToken = true };
+        var stop = new Option<int[]>("--stop-token") { Description = "Token id that ends a completion (repeatable; default: every eos_token_id in config.json and generation_config.json).", AllowMultipleArgumentsPerToken = true };
         var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:N or auto.", DefaultValueFactory = _ => "cpu" };
         var dtype = new Option<string>("--dtype") { Description = "float32 or bfloat16 weights and activations.", DefaultValueFactory = _ => "float32" };
         var batch = new Option<int>("--batch-size") { Description = "Prompts per batch.", DefaultValueFactory = _ => 32 };
@@ -33,8 +34,7 @@ internal static class GenerateCommand
         {
             using var inputs = ModelInputs.Open(p.GetValue(model)!, p.GetValue(device)!, p.GetValue(dtype)!);
             var lines = JsonLinesFile.Collect(p.GetValue(input)!, line => (Line: line, Ids: inputs.Ids(line)), error, out int bad);
-            int[] stops = p.GetValue(stop) is { Length: > 0 } given ? given
-                        : inputs.Model.Config.EosTokenId is int eos ? [eos] : [];
+            int[] stops = p.GetValue(stop) is { Length: > 0 } given ? given : [.. HfGenerationConfig.StopTokenIds(inputs.Directory)];
             var options = new GenerationOptions(p.GetValue(maxNew), new SamplingOptions(p.GetValue(temperature), p.GetValue(topP), p.GetValue(topK)),
                 p.GetValue(samples), stops, p.GetValue(seed));
             int batchSize = p.GetValue(batch);

@@ -26,15 +26,17 @@ internal static class SftCommand
         var lr = new Option<double>("--lr") { Description = "Peak learning rate.", DefaultValueFactory = _ => 1e-3 };
         var seed = new Option<long>("--seed") { Description = "Data seed.", DefaultValueFactory = _ => 1 };
         var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:N or auto.", DefaultValueFactory = _ => "cpu" };
+        var maxShard = MaxShardSizeOption.Create();
         var command = new Command("sft",
             "Supervised warm-up on generated reasoning traces (e.g. Knights & Knaves backtracking, as in Warm-up, arXiv 2505.13718),\n" +
             "with the prompt masked out of the loss. Resumes from DIR's checkpoint if there is one.\n\n" +
             "Example:\n  remit sft --model runs/tiny/models/base --task kk --people 3-5 --documents 100 --steps 200 --out runs/kk-warmup")
-            { model, outDir, task, people, ops, documents, steps, batch, seqLen, lr, seed, device };
+            { model, outDir, task, people, ops, documents, steps, batch, seqLen, lr, seed, device, maxShard };
         command.SetGuardedAction((p, output, _) =>
         {
             TorchRuntime.EnsureLoaded();
             var dev = TorchRuntime.ResolveDevice(p.GetValue(device)!);
+            long shardBytes = MaxShardSizeOption.Bytes(p.GetValue(maxShard)!);
             string from = p.GetValue(model)!, run = Path.GetFullPath(p.GetValue(outDir)!);
             var tokenizer = HfTokenizer.Load(Path.Combine(from, HfCheckpoint.TokenizerFile));
             CorpusSource source = p.GetValue(task) == "kk" ? new KkCorpusSource { People = p.GetValue(people)! } : new GsmCorpusSource { Ops = p.GetValue(ops)! };
@@ -45,7 +47,7 @@ internal static class SftCommand
             using var start = HfCheckpoint.Load(from, dev);
             var outcome = SftStage.Run(ctx, "sft", options, start, tokenizer, Path.Combine(run, "checkpoints", "sft"), unchecked((ulong)p.GetValue(seed)));
             string dir = Path.Combine(run, "model");
-            HfCheckpoint.Save(start, dir);
+            HfCheckpoint.Save(start, dir, maxShardBytes: shardBytes);
             tokenizer.Save(Path.Combine(dir, HfCheckpoint.TokenizerFile));
             output.WriteLine($"sft: {outcome.Steps} steps, {outcome.Tokens:N0} tokens, final loss {outcome.FinalLoss:F4} → {dir}");
             return 0;

@@ -5,9 +5,9 @@ using System.Text.Json.Nodes;
 namespace ReMiT.Model.Checkpoints;
 
 /// <summary>
-/// Maps a Hugging Face <c>config.json</c> (Llama or Qwen2) to <see cref="DecoderConfig"/> and back.
+/// Maps a Hugging Face <c>config.json</c> (Llama, Qwen2 or Qwen3) to <see cref="DecoderConfig"/> and back.
 /// Anything that would change the forward pass and that our decoder does not implement (another
-/// activation, scaled RoPE, MLP bias, sliding-window attention) is rejected rather than ignored,
+/// activation, RoPE scaling other than Llama 3's, MLP bias, sliding-window attention) is rejected rather than ignored,
 /// so a model never loads "successfully" and then computes something else.
 /// </summary>
 public static class HfConfig
@@ -35,18 +35,18 @@ public static class HfConfig
         var r = new HfConfigReader(root, sourceName);
 
         string modelType = r.String("model_type")
-            ?? throw Bad(sourceName, "'model_type' is missing; expected \"llama\" or \"qwen2\"");
-        bool qwen2 = modelType switch
-        {
-            "llama" => false,
-            "qwen2" => true,
-            _ => throw Bad(sourceName, $"'model_type' is \"{modelType}\"; only \"llama\" and \"qwen2\" are supported"),
-        };
+            ?? throw Bad(sourceName, "'model_type' is missing; expected \"llama\", \"qwen2\" or \"qwen3\"");
+        if (modelType is not ("llama" or "qwen2" or "qwen3"))
+            throw Bad(sourceName, $"'model_type' is \"{modelType}\"; only \"llama\", \"qwen2\" and \"qwen3\" are supported");
+        bool qwen2 = modelType == "qwen2", qwen3 = modelType == "qwen3";
         RejectUnsupported(r);
+        if (qwen3 && r.Bool("attention_bias") == true)
+            throw r.Unsupported("attention_bias", "true", "Qwen3's q/k/v projections have no bias here");
 
         int hidden = r.Int("hidden_size") ?? throw r.Missing("hidden_size");
         int heads = r.Int("num_attention_heads") ?? throw r.Missing("num_attention_heads");
-        int? headDim = r.Int("head_dim");
+        // Qwen3Config defaults head_dim to 128, not hidden_size / num_attention_heads.
+        int? headDim = r.Int("head_dim") ?? (qwen3 ? 128 : null);
         if (headDim is null && heads > 0 && hidden % heads != 0)
             throw Bad(sourceName, $"'head_dim' is absent and hidden_size {hidden} is not divisible by num_attention_heads {heads}; add head_dim");
 
@@ -63,7 +63,8 @@ public static class HfConfig
             // Defaults are those of transformers' LlamaConfig / Qwen2Config.
             RmsNormEps = r.Double("rms_norm_eps") ?? 1e-6,
             RopeTheta = RopeTheta(r),
-            MaxPositionEmbeddings = r.Int("max_position_embeddings") ?? (qwen2 ? 32768 : 2048),
+            MaxPositionEmbeddings = r.Int("max_position_embeddings") ?? (qwen2 || qwen3 ? 32768 : 2048),
+            RopeScaling = HfRopeScaling.Read(r),
             // Qwen2's attention always has q/k/v bias whatever the file says; Llama's follows attention_bias.
             AttentionBias = qwen2 || (r.Bool("attention_bias") ?? false),
             TieWordEmbeddings = r.Bool("tie_word_embeddings") ?? false,
@@ -79,7 +80,7 @@ public static class HfConfig
 
     /// <summary>
     /// Writes <paramref name="config"/> as a config.json that transformers loads as
-    /// LlamaForCausalLM or Qwen2ForCausalLM. Keys are sorted, as transformers writes them.
+    /// LlamaForCausalLM, Qwen2ForCausalLM or Qwen3ForCausalLM. Keys are sorted, as transformers writes them.
     /// </summary>
     /// <param name="dtype">The weights' dtype as transformers names it ("float32", "bfloat16", "float16").</param>
     public static void Save(DecoderConfig config, string path, string dtype = "float32")
@@ -94,10 +95,10 @@ public static class HfConfig
         config.Validated("config to save");
         if (dtype is not ("float32" or "bfloat16" or "float16"))
             throw new ArgumentException($"dtype '{dtype}' is not one transformers accepts here; use float32, bfloat16 or float16.", nameof(dtype));
-        bool qwen2 = config.ModelType == "qwen2";
+        bool qwen2 = config.ModelType == "qwen2", qwen3 = config.ModelType == "qwen3";
         var o = new SortedDictionary<string, JsonNode?>(StringComparer.Ordinal)
         {
-            ["architectures"] = new JsonArray(qwen2 ? "Qwen2ForCausalLM" : "LlamaForCausalLM"),
+            ["architectures"] = new JsonArray(qwen2 ? "Qwen2ForCausalLM" : qwen3 ? "Qwen3ForCausalLM" : "LlamaForCausalLM"),
             ["attention_dropout"] = Real(0.0),
             ["bos_token_id"] = config.BosTokenId,
             ["dtype"] = dtype,
@@ -123,12 +124,23 @@ public static class HfConfig
             ["use_cache"] = true,
             ["vocab_size"] = config.VocabSize,
         };
-        if (qwen2)
+        if (config.RopeScaling is { } scaling)
+        {
+            var parameters = (JsonObject)o["rope_parameters"]!;
+            parameters["rope_type"] = "llama3";
+            HfRopeScaling.Write(parameters, scaling, Real);
+            var legacy = new JsonObject();
+            HfRopeScaling.Write(legacy, scaling, Real);
+            legacy["rope_type"] = "llama3";
+            o["rope_scaling"] = legacy;
+        }
+        if (qwen2 || qwen3)
         {
             o["layer_types"] = new JsonArray([.. Enumerable.Repeat("full_attention", config.NumHiddenLayers).Select(l => (JsonNode?)l)]);
             o["max_window_layers"] = config.NumHiddenLayers;
             o["sliding_window"] = null;
             o["use_sliding_window"] = false;
+            if (qwen3) o["attention_bias"] = false;
         }
         else
         {
@@ -151,14 +163,6 @@ public static class HfConfig
             throw r.Unsupported("use_sliding_window", "true", "only full attention is implemented");
         if (r.Array("layer_types") is { } layers && layers.Any(l => l?.GetValueKind() != JsonValueKind.String || (string)l! != "full_attention"))
             throw r.Unsupported("layer_types", layers.ToJsonString(), "only \"full_attention\" layers are implemented");
-        foreach (string key in new[] { "rope_scaling", "rope_parameters" })
-        {
-            var rope = r.Object(key);
-            // transformers 4.x wrote "type"; later versions "rope_type".
-            var type = rope?["rope_type"] ?? rope?["type"];
-            if (type is not null && (type.GetValueKind() != JsonValueKind.String || (string)type! != "default"))
-                throw r.Unsupported($"{key}.rope_type", type.ToJsonString(), "only unscaled (\"default\") RoPE is implemented");
-        }
     }
 
     /// <summary>transformers 5 nests rope_theta in rope_parameters; 4.x keeps it at top level. Both must agree when present.</summary>

@@ -4,12 +4,16 @@ using System.Text.Json.Nodes;
 namespace ReMiT.Model.Checkpoints;
 
 /// <summary>
-/// Typed access to a config.json's top-level keys. JSON null counts as absent (transformers writes
-/// "pad_token_id": null), and a value of the wrong type fails naming the file and key.
+/// Typed access to a config.json's top-level keys, or (with <paramref name="prefix"/>, e.g. "rope_scaling.")
+/// to a nested object's. JSON null counts as absent (transformers writes "pad_token_id": null), and a
+/// value of the wrong type fails naming the file and key.
 /// </summary>
-internal sealed class HfConfigReader(JsonObject root, string source)
+internal sealed class HfConfigReader(JsonObject root, string source, string prefix = "")
 {
     public string Source => source;
+
+    /// <summary>A reader for the nested object <paramref name="key"/>, whose errors name it as "key.field".</summary>
+    public HfConfigReader Nested(JsonObject value, string key) => new(value, source, prefix + key + ".");
 
     public string? String(string key) => Get(key, JsonValueKind.String, "a string")?.GetValue<string>();
 
@@ -57,10 +61,10 @@ internal sealed class HfConfigReader(JsonObject root, string source)
     public JsonObject? Object(string key) => Get(key, JsonValueKind.Object, "an object") as JsonObject;
 
     public InvalidDataException Missing(string key) =>
-        HfConfig.Bad(source, $"'{key}' is missing; a Llama/Qwen2 config.json must set it");
+        HfConfig.Bad(source, $"'{prefix}{key}' is missing; a Llama/Qwen config.json must set it");
 
     public InvalidDataException Unsupported(string key, string found, string why) =>
-        HfConfig.Bad(source, $"'{key}' is {found}, which is not supported: {why}");
+        HfConfig.Bad(source, $"'{prefix}{key}' is {found}, which is not supported: {why}");
 
     private JsonNode? Value(string key) =>
         root[key] is { } node && node.GetValueKind() != JsonValueKind.Null ? node : null;
@@ -74,5 +78,5 @@ internal sealed class HfConfigReader(JsonObject root, string source)
     }
 
     private InvalidDataException WrongType(string key, JsonNode node, string expected) =>
-        HfConfig.Bad(source, $"'{key}' is {node.ToJsonString()}; expected {expected}");
+        HfConfig.Bad(source, $"'{prefix}{key}' is {node.ToJsonString()}; expected {expected}");
 }

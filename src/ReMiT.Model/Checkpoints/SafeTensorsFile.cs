@@ -98,7 +98,22 @@ public static class SafeTensorsFile
         }
     }
 
-    private static SafeTensorsHeader ReadHeader(SafeFileHandle handle, string path)
+    /// <summary>
+    /// Streams one tensor's bytes from an open file straight into <paramref name="destination"/>'s storage,
+    /// in pieces of at most <see cref="ChunkBytes"/>: the file is never held in managed memory.
+    /// </summary>
+    /// <param name="destination">A contiguous CPU tensor of the entry's dtype and element count.</param>
+    internal static void ReadInto(SafeFileHandle handle, string path, SafeTensorsHeader header, SafeTensorEntry entry, torch.Tensor destination)
+    {
+        if (destination.device_type != DeviceType.CPU || !destination.is_contiguous()
+            || destination.dtype != SafeTensorsDType.ToScalarType(entry.DType) || destination.NumberOfElements != entry.ElementCount)
+            throw new ArgumentException(
+                $"tensor '{entry.Name}' ({entry.DType} {entry.ShapeText}) can only be read into a contiguous CPU tensor of that dtype and size, " +
+                $"not {destination.dtype} [{string.Join(",", destination.shape)}] on {destination.device}.", nameof(destination));
+        ForEachChunk(destination, (span, offset) => ReadExactly(handle, span, header.DataStart + entry.Begin + offset, path, entry.Name));
+    }
+
+    internal static SafeTensorsHeader ReadHeader(SafeFileHandle handle, string path)
     {
         string source = Path.GetFileName(path);
         long fileLength = RandomAccess.GetLength(handle);

@@ -119,17 +119,17 @@ public sealed class HfConfigTests
     }
 
     [Theory]
-    [InlineData("\"model_type\": \"mistral\"", "'model_type' is \"mistral\"; only \"llama\" and \"qwen2\" are supported")]
+    [InlineData("\"model_type\": \"mistral\"", "'model_type' is \"mistral\"; only \"llama\", \"qwen2\" and \"qwen3\" are supported")]
     [InlineData("\"hidden_act\": \"gelu\"", "'hidden_act' is \"gelu\", which is not supported")]
     [InlineData("\"mlp_bias\": true", "'mlp_bias' is true, which is not supported")]
     [InlineData("\"use_sliding_window\": true", "'use_sliding_window' is true, which is not supported")]
-    [InlineData("\"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0}", "'rope_scaling.rope_type' is \"llama3\", which is not supported")]
+    [InlineData("\"rope_scaling\": {\"rope_type\": \"dynamic\", \"factor\": 8.0}", "'rope_scaling.rope_type' is \"dynamic\", which is not supported")]
     [InlineData("\"rope_parameters\": {\"rope_type\": \"yarn\", \"rope_theta\": 10000.0}", "'rope_parameters.rope_type' is \"yarn\", which is not supported")]
-    [InlineData("\"rope_scaling\": {\"type\": \"linear\", \"factor\": 2.0}", "'rope_scaling.rope_type' is \"linear\", which is not supported")]
+    [InlineData("\"rope_scaling\": {\"type\": \"linear\", \"factor\": 2.0}", "'rope_scaling.type' is \"linear\", which is not supported")]
     [InlineData("\"layer_types\": [\"full_attention\", \"sliding_attention\"]", "'layer_types' is [\"full_attention\",\"sliding_attention\"], which is not supported")]
     [InlineData("\"hidden_size\": \"128\"", "'hidden_size' is \"128\"; expected an integer")]
     [InlineData("\"hidden_size\": 127.5", "'hidden_size' is 127.5; expected an integer")]
-    [InlineData("\"vocab_size\": null", "'vocab_size' is missing; a Llama/Qwen2 config.json must set it")]
+    [InlineData("\"vocab_size\": null", "'vocab_size' is missing; a Llama/Qwen config.json must set it")]
     [InlineData("\"num_key_value_heads\": 3", "invalid model config:\n  num_key_value_heads must divide num_attention_heads (8), got 3.")]
     public void Parse_UnsupportedOrBadField_NamesFileAndKey(string overrideJson, string expected)
     {
