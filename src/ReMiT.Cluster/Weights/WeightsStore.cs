@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using ReMiT.Model;
 using ReMiT.Model.Checkpoints;
+using ReMiT.Training.Storage;
 using static TorchSharp.torch;
 
 namespace ReMiT.Cluster.Weights;
@@ -88,9 +89,10 @@ public static class WeightsStore
                 throw AlreadyPublished(version, target);
             Directory.Move(temp, target); // rename(2): atomic on one file system, NFS included
         }
-        catch
+        catch (Exception e)
         {
             if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
+            if (e is IOException io && DiskFull.Is(io)) throw DiskFull.Explain(io, root, $"weights version {version.DirectoryName}");
             throw;
         }
         return clock.Elapsed;
