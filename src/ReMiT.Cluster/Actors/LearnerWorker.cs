@@ -78,9 +78,9 @@ public sealed class LearnerWorker : RoleWorker
         try
         {
             RunPaths.StageName(command.Stage);
-            RunPaths.ModelName(command.From);
+            if (command.From.Length > 0) RunPaths.ModelName(command.From); // empty: pre-training starts from scratch
             RunPaths.ModelName(command.To);
-            if (command.Guide is not null) RunPaths.ModelName(command.Guide);
+            if (!string.IsNullOrEmpty(command.Guide)) RunPaths.ModelName(command.Guide);
             return null;
         }
         catch (InvalidDataException e)
