@@ -9,7 +9,7 @@ namespace ReMiT.Training.Storage;
 /// fsync(file); a new or renamed entry needs fsync(directory), which .NET has no API for (it refuses to
 /// open a directory), hence the three libc calls.
 /// </summary>
-internal static partial class Fsync
+public static partial class Fsync
 {
     private const int ReadOnly = 0;                 // O_RDONLY
     private const int Invalid = 22, NotSupported = 95; // EINVAL, EOPNOTSUPP: file systems that cannot sync a directory
