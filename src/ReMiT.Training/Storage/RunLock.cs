@@ -44,15 +44,16 @@ public sealed class RunLock : IDisposable
                 Fsync.Directory(Path.GetDirectoryName(path)!);
                 return new RunLock(path, me);
             }
-            catch (IOException) when (File.Exists(path) && attempt == 0)
+            catch (IOException) when (File.Exists(path))
             {
                 var holder = ReadOwner(path);
-                if (holder is null || !IsStale(holder, startTimeOf))
+                // A stale lock is taken over once; finding one again means another job raced us to it and won.
+                if (attempt > 0 || holder is null || !IsStale(holder, startTimeOf))
                     throw new InvalidOperationException(
                         $"{path}: another learner job holds this run directory ({holder?.ToString() ?? "owner unreadable: it is being written or damaged"}). " +
                         "Two learner jobs on one run would overwrite each other's checkpoints and weights. Stop that job first; " +
                         "if it is gone (e.g. its host died), delete the lock file and start again with --resume.");
-                File.Delete(path); // its owner is dead: take it over (once; a second race loses to the winner)
+                File.Delete(path); // its owner is dead: take it over
             }
         }
     }
