@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ReMiT.Cluster.Hosting;
+using ReMiT.Training.Checkpoints;
 using ReMiT.Training.Flywheel;
 using ReMiT.Training.Reporting;
 using static TorchSharp.torch;
@@ -115,7 +116,7 @@ public sealed class LocalClusterTests(LocalClusterTests.ReferenceRun reference) 
         using (var cluster = LocalCluster.Start(run, Settings))
         {
             cluster.WaitForLog("stage 5/12: midtrain:remit", Limit);
-            cluster.WaitFor(() => File.Exists(Path.Combine(run, "checkpoints", "midtrain_remit", "state.json")), "a midtrain:remit checkpoint", Limit);
+            cluster.WaitFor(() => File.Exists(Path.Combine(run, "checkpoints", "midtrain_remit", TrainingCheckpoint.PointerFile)), "a midtrain:remit checkpoint", Limit);
             Assert.Equal(2, cluster.KillNodes("learner"));
             int exit = cluster.WaitForExit(Limit);
             Assert.True(exit != 0, "up.sh should report the stopped run");

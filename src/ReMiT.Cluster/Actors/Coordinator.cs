@@ -353,6 +353,8 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
 
     private void OnEvalDone(EvalDone done)
     {
+        // The model name becomes file names in the run directory; a bad one is dropped and its lease runs out.
+        if (RunPaths.Problem(done.Model) is { } bad) { _console.WriteLine($"dropped an evaluation result for model '{done.Model.ReplaceLineEndings(" ")}': {bad}"); return; }
         if (!Accept(WorkKinds.Eval, done.WorkId, null)) return;
         IReadOnlyList<ResultRow> rows;
         try { rows = ResultsFile.RowsFromJson(done.RowsJson); }

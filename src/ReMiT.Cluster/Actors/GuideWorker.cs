@@ -4,6 +4,7 @@ using ReMiT.Cluster.Hosting;
 using ReMiT.Cluster.Messages;
 using ReMiT.Cluster.Weights;
 using ReMiT.Model.Checkpoints;
+using ReMiT.Training.Flywheel;
 using ReMiT.Training.Losses;
 using ReMiT.Training.Stages;
 using static TorchSharp.torch;
@@ -64,7 +65,7 @@ public sealed class GuideWorker : RoleWorker
         {
             _guide?.Dispose();
             _guide = null;
-            string dir = Node.Run.PathOf("models", w.GuideModel);
+            string dir = Node.Run.PathOf("models", RunPaths.ModelName(w.GuideModel)); // a bad name fails this item (WorkFailed)
             WeightsStore.VerifyModel(dir); // sealed by learner rank 0 when its stage ended
             _guide = new GuideScorer(HfCheckpoint.Load(dir, Node.Device));
             _guideName = w.GuideModel;

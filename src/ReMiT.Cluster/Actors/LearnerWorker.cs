@@ -57,12 +57,36 @@ public sealed class LearnerWorker : RoleWorker
             _queued = command;
             return;
         }
+        if (BadName(command) is { } bad)
+        {
+            // The names become folders in the run directory; a bad one fails this stage, not the node.
+            Log.Error("{0}", bad);
+            Coordinator.Tell(new StageFailed(command.Stage, bad));
+            return;
+        }
         _running = command.Stage;
         _steps.Clear();
         // The plan's own stage carries its config overrides; the message names it.
         var stage = Node.Run.Plan.FirstOrDefault(s => s.Name == command.Stage)
                     ?? new PlannedStage(command.Stage, Enum.Parse<PlannedKind>(command.Kind), command.From, command.To, command.Weighting, command.Guide);
         Node.StartWork($"learner {stage.Name}", () => _self.Tell(RunStageBody(stage)));
+    }
+
+    // Why the command cannot run: one of its names would leave the run directory; null when all are plain names.
+    private static string? BadName(RunStage command)
+    {
+        try
+        {
+            RunPaths.StageName(command.Stage);
+            if (command.From.Length > 0) RunPaths.ModelName(command.From); // empty: pre-training starts from scratch
+            RunPaths.ModelName(command.To);
+            if (!string.IsNullOrEmpty(command.Guide)) RunPaths.ModelName(command.Guide);
+            return null;
+        }
+        catch (InvalidDataException e)
+        {
+            return $"stage {command.Stage} refused: {e.Message}";
+        }
     }
 
     // The learner thread: the stage's whole loop, blocking only this thread.

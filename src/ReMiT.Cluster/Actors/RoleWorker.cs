@@ -77,6 +77,9 @@ public abstract class RoleWorker : ReceiveActor, IWithTimers
     /// <summary>The work kind this worker asks for again after each item (null: it takes no leases, like learners).</summary>
     protected virtual string? CreditKind => null;
 
+    /// <summary>Fails a lease without computing it (e.g. it names something that cannot be used): reported as <see cref="WorkFailed"/>, then the next item is asked for.</summary>
+    protected void Fail(long workId, string kind, string error) => Self.Tell(new Computed(workId, kind, null, error));
+
     /// <summary>
     /// Runs a lease's computation on a pool thread; the reply goes to the coordinator, an error is
     /// reported as <see cref="WorkFailed"/>, and either way the worker asks for its next item.

@@ -38,6 +38,7 @@ public sealed class RolloutWorker : RoleWorker
 
     private RolloutsDone Generate(RolloutWork w)
     {
+        RunPaths.StageName(w.Stage); // it names files (rl.ops = auto reads the stage's calibration); a bad one fails this item
         var run = Node.Run.ForStage(w.Stage);
         var rl = run.Config.Rl;
         if (_policyVersion != w.WeightsVersion)

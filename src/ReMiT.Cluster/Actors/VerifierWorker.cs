@@ -3,6 +3,7 @@ using Akka.Event;
 using ReMiT.Cluster.Hosting;
 using ReMiT.Cluster.Messages;
 using ReMiT.Training.Data;
+using ReMiT.Training.Flywheel;
 using ReMiT.Training.Stages;
 
 namespace ReMiT.Cluster.Actors;
@@ -21,6 +22,9 @@ public sealed class VerifierWorker : RoleWorker
     {
         Receive<VerifyWork>(w =>
         {
+            // The stage name becomes a file name (rl.ops = auto reads its calibration): a bad one fails this item only.
+            try { RunPaths.StageName(w.Stage); }
+            catch (InvalidDataException e) { Fail(w.WorkId, WorkKinds.Verify, $"verify work {w.WorkId}: {e.Message}"); return; }
             // Prompts are cached on the actor's thread; scoring runs off it.
             if (!_prompts.TryGetValue((w.Stage, w.Step), out var items))
             {

@@ -5,6 +5,8 @@ namespace ReMiT.Cluster.Coordination;
 /// pending items in FIFO order, leases on items handed out (holder + deadline), and the ids already
 /// completed. A lease that times out or whose holder leaves goes back to the front of the queue; a
 /// result for an id already completed is a duplicate and is reported as such, never used twice.
+/// Lease ages are measured on the monotonic clock (<see cref="TimeProvider.GetTimestamp"/>), so a wall
+/// clock stepped by NTP or by hand neither expires every lease at once nor keeps a lost one forever.
 /// </summary>
 /// <typeparam name="THolder">Who holds a lease (an actor ref in the coordinator).</typeparam>
 public sealed class LeaseBook<THolder>(TimeSpan leaseTimeout, TimeProvider? time = null) where THolder : notnull
@@ -14,7 +16,7 @@ public sealed class LeaseBook<THolder>(TimeSpan leaseTimeout, TimeProvider? time
     private readonly Dictionary<long, Lease> _leased = [];
     private readonly HashSet<long> _completed = [];
 
-    private sealed record Lease(long Id, object Work, THolder Holder, DateTimeOffset Deadline, int Attempt);
+    private sealed record Lease(long Id, object Work, THolder Holder, long TakenAt, int Attempt);
 
     /// <summary>Items waiting for a worker (the queue-depth metric).</summary>
     public int Pending => _pending.Count;
@@ -40,7 +42,7 @@ public sealed class LeaseBook<THolder>(TimeSpan leaseTimeout, TimeProvider? time
         {
             _pending.RemoveFirst();
             var (id, work) = first.Value;
-            _leased[id] = new Lease(id, work, holder, _time.GetUtcNow() + leaseTimeout, 1);
+            _leased[id] = new Lease(id, work, holder, _time.GetTimestamp(), 1);
             given.Add(work);
         }
         return given;
@@ -72,8 +74,7 @@ public sealed class LeaseBook<THolder>(TimeSpan leaseTimeout, TimeProvider? time
     /// <summary>Puts back every lease past its deadline; returns how many.</summary>
     public int ExpireDue()
     {
-        var now = _time.GetUtcNow();
-        return Requeue(_leased.Values.Where(l => l.Deadline <= now).ToList());
+        return Requeue(_leased.Values.Where(l => _time.GetElapsedTime(l.TakenAt) >= leaseTimeout).ToList());
     }
 
     /// <summary>Puts back every lease <paramref name="holder"/> holds (it left the cluster); returns how many.</summary>

@@ -6,6 +6,7 @@ using ReMiT.Cluster.Actors;
 using ReMiT.Cluster.Messages.Serialization;
 using ReMiT.Cluster.Metrics;
 using ReMiT.Training.Flywheel;
+using ReMiT.Training.Storage;
 
 namespace ReMiT.Cluster.Hosting;
 
@@ -26,6 +27,8 @@ public static class ClusterNode
     {
         var problems = options.Validate();
         if (problems.Count > 0) throw new ArgumentException("node options: " + string.Join(" ", problems));
+        // One learner job per run directory: a second one would publish and checkpoint over the first.
+        using var learnerLock = options.Roles.Contains("learner") && node.Collective.Rank == 0 ? RunLock.Acquire(node.RunDirectory) : null;
         var config = AkkaConfig(options, extraAkka);
         using var metricsEndpoint = options.MetricsPort > 0 ? MetricsEndpoint.Start(node.Metrics, options.MetricsPort) : null;
         var system = ActorSystem.Create(NodeOptions.ActorSystemName, config);
@@ -94,7 +97,7 @@ public static class ClusterNode
                 roles = [{{string.Join(", ", options.Roles.Select(Quote))}}]
                 seed-nodes = [{{string.Join(", ", options.SeedNodes.Select(Quote))}}]
                 split-brain-resolver.stable-after = {{options.DownAfterS.ToString(System.Globalization.CultureInfo.InvariantCulture)}}s
-                failure-detector.acceptable-heartbeat-pause = 4s
+                failure-detector.acceptable-heartbeat-pause = {{options.HeartbeatPauseS.ToString(System.Globalization.CultureInfo.InvariantCulture)}}s
                 run-coordinated-shutdown-when-down = on
                 # Akka.NET logs a false "failed to find singleton" warning on every proxy start (akka.net#8568).
                 singleton-proxy.log-singleton-identification-failure = false

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ReMiT.Cluster.Messages.Serialization;
 
 namespace ReMiT.Cluster.Hosting;
 
@@ -30,8 +31,10 @@ public sealed record NodeOptions
     /// <summary>Resume when the run directory already holds a run, else start one (what a restarted coordinator pod wants).</summary>
     public bool AutoResume { get; init; }
     public string Device { get; init; } = "cpu";
-    /// <summary>Seconds an unreachable member waits before the split-brain resolver downs it.</summary>
-    public double DownAfterS { get; init; } = 5;
+    /// <summary>Seconds membership must be stable before the split-brain resolver downs unreachable members (REMIT_DOWN_AFTER_S).</summary>
+    public double DownAfterS { get; init; } = RemitHocon.SplitBrainStableAfter.TotalSeconds;
+    /// <summary>Seconds of missed heartbeats before a member counts as unreachable (REMIT_HEARTBEAT_PAUSE_S): a GC pause must not down a node.</summary>
+    public double HeartbeatPauseS { get; init; } = RemitHocon.AcceptableHeartbeatPause.TotalSeconds;
 
     public const string ActorSystemName = "remit";
 
@@ -44,6 +47,8 @@ public sealed record NodeOptions
             if (!KnownRoles.Contains(r)) e.Add($"unknown role '{r}'; expected one of {string.Join(", ", KnownRoles)}.");
         if (Port is < 0 or > 65535) e.Add($"port {Port} is not a TCP port.");
         if (MetricsPort is < 0 or > 65535) e.Add($"metrics port {MetricsPort} is not a TCP port.");
+        if (!(DownAfterS > 0)) e.Add($"down-after {DownAfterS} s (REMIT_DOWN_AFTER_S) must be positive.");
+        if (!(HeartbeatPauseS > 0)) e.Add($"heartbeat pause {HeartbeatPauseS} s (REMIT_HEARTBEAT_PAUSE_S) must be positive.");
         if (string.IsNullOrWhiteSpace(RunDirectory)) e.Add("no run directory: --run-dir DIR or REMIT_RUN_DIR.");
         if (!Roles.Contains("coordinator") && SeedNodes.Count == 0)
             e.Add("a node without the coordinator role must be given --seed-nodes (REMIT_SEED_NODES) to find the cluster.");
@@ -65,6 +70,8 @@ public sealed record NodeOptions
         if (env("REMIT_RUN_DIR") is { Length: > 0 } dir) o = o with { RunDirectory = dir };
         if (env("REMIT_PRESET") is { Length: > 0 } preset) o = o with { Preset = preset };
         if (env("REMIT_DEVICE") is { Length: > 0 } device) o = o with { Device = device };
+        if (env("REMIT_DOWN_AFTER_S") is { Length: > 0 } down) o = o with { DownAfterS = Seconds("REMIT_DOWN_AFTER_S", down) };
+        if (env("REMIT_HEARTBEAT_PAUSE_S") is { Length: > 0 } pause) o = o with { HeartbeatPauseS = Seconds("REMIT_HEARTBEAT_PAUSE_S", pause) };
         if (env("REMIT_RESUME") is { Length: > 0 } resume)
             o = resume switch
             {
@@ -78,6 +85,10 @@ public sealed record NodeOptions
 
     public static IReadOnlyList<string> Split(string list) =>
         list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private static double Seconds(string name, string value) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double s)
+            ? s : throw new ArgumentException($"{name}='{value}' is not a number of seconds.");
 
     private static int Int(string name, string value) =>
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n)

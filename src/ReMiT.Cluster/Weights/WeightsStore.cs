@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using ReMiT.Model;
 using ReMiT.Model.Checkpoints;
+using ReMiT.Training.Storage;
 using static TorchSharp.torch;
 
 namespace ReMiT.Cluster.Weights;
@@ -83,14 +84,19 @@ public static class WeightsStore
             tag?.Write(temp);
             // The manifest goes in last: whatever is in the folder now is what readers will verify.
             WeightsManifest.Describe(version.Number, temp).Write(Path.Combine(temp, WeightsManifest.FileName));
+            // On the disk before the name appears: a machine crash cannot leave a version whose files are empty.
+            foreach (string file in Directory.GetFiles(temp)) Fsync.File(file);
+            Fsync.Directory(temp);
             beforeRename?.Invoke(temp);
             if (Directory.Exists(target))
                 throw AlreadyPublished(version, target);
             Directory.Move(temp, target); // rename(2): atomic on one file system, NFS included
+            Fsync.Directory(root);
         }
-        catch
+        catch (Exception e)
         {
             if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
+            if (e is IOException io && DiskFull.Is(io)) throw DiskFull.Explain(io, root, $"weights version {version.DirectoryName}");
             throw;
         }
         return clock.Elapsed;

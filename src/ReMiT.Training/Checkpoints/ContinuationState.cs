@@ -16,11 +16,11 @@ public static class ContinuationState
     /// <summary>Copies the optimizer state of the checkpoint in <paramref name="checkpointDir"/> beside the model in <paramref name="modelDir"/>.</summary>
     public static void Keep(string checkpointDir, string modelDir)
     {
-        if (!TrainingCheckpoint.Exists(checkpointDir))
-            throw new InvalidOperationException($"{checkpointDir}: no finished checkpoint to keep beside {modelDir}; the stage must checkpoint its last step.");
+        string checkpoint = TrainingCheckpoint.Resolve(checkpointDir)
+            ?? throw new InvalidOperationException($"{checkpointDir}: no finished checkpoint to keep beside {modelDir}; the stage must checkpoint its last step.");
         Directory.CreateDirectory(modelDir);
-        File.Copy(Path.Combine(checkpointDir, TrainingCheckpoint.OptimizerFile), Path.Combine(modelDir, TrainingCheckpoint.OptimizerFile), overwrite: true);
-        File.Copy(Path.Combine(checkpointDir, TrainingCheckpoint.StateFile), Path.Combine(modelDir, StateFile), overwrite: true);
+        File.Copy(Path.Combine(checkpoint, TrainingCheckpoint.OptimizerFile), Path.Combine(modelDir, TrainingCheckpoint.OptimizerFile), overwrite: true);
+        File.Copy(Path.Combine(checkpoint, TrainingCheckpoint.StateFile), Path.Combine(modelDir, StateFile), overwrite: true);
     }
 
     /// <summary>True when <paramref name="modelDir"/> holds a kept optimizer state.</summary>

@@ -2,55 +2,138 @@ using System.Text.Json;
 using ReMiT.Model;
 using ReMiT.Model.Checkpoints;
 using ReMiT.Training.Optim;
+using ReMiT.Training.Storage;
 using static TorchSharp.torch;
 
 namespace ReMiT.Training.Checkpoints;
 
 /// <summary>
-/// A resumable training checkpoint: the model in Hugging Face layout (so any checkpoint is also a
-/// usable model directory), the optimizer's flat buffers in <c>optimizer.safetensors</c>, and
-/// <c>state.json</c>. Written to a temporary folder and renamed into place, so a crash mid-write
-/// leaves the previous checkpoint intact; <c>state.json</c> is written last and marks it complete.
+/// A resumable training checkpoint: the model in Hugging Face layout (so every checkpoint folder is also
+/// a usable model directory), the optimizer's flat buffers in <c>optimizer.safetensors</c>, and
+/// <c>state.json</c>. A checkpoint directory holds one folder per saved step (<c>step-000120</c>) and a
+/// pointer file, <c>current</c>, naming the newest complete one. A save writes a fresh step folder,
+/// fsyncs its files and the folder, then switches the pointer by writing a temporary file, fsyncing it
+/// and renaming it over <c>current</c> (atomic), and fsyncs the directory; only then are older
+/// folders deleted. A kill at any instant therefore leaves <c>current</c> naming a complete
+/// checkpoint (the old one or the new one); the next save removes what an interrupted one left.
+/// A directory from before the pointer (the files directly inside it) is still read.
 /// </summary>
 public static class TrainingCheckpoint
 {
     public const string StateFile = "state.json";
     public const string OptimizerFile = "optimizer.safetensors";
+    /// <summary>The pointer file: one line, the name of the newest complete step folder.</summary>
+    public const string PointerFile = "current";
+    private const string StepPrefix = "step-";
 
-    public static void Save(string directory, DecoderModel model, FlatAdamW optimizer, CheckpointMeta meta)
+    /// <summary>The points of a save, in order, where a test can simulate a kill.</summary>
+    internal enum SavePoint { FolderCreated, ModelWritten, OptimizerWritten, StateWritten, Synced, PointerWritten, PointerSwitched, OldRemoved }
+
+    public static void Save(string directory, DecoderModel model, FlatAdamW optimizer, CheckpointMeta meta) =>
+        Save(directory, model, optimizer, meta, reached: null);
+
+    /// <param name="reached">Called at each <see cref="SavePoint"/>; a test throws from it to stop the save there, as a kill would.</param>
+    internal static void Save(string directory, DecoderModel model, FlatAdamW optimizer, CheckpointMeta meta, Action<SavePoint>? reached)
     {
         string full = Path.GetFullPath(directory);
-        string tmp = full.TrimEnd(Path.DirectorySeparatorChar) + $".tmp-{Environment.ProcessId}";
-        if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
-        Directory.CreateDirectory(tmp);
-
-        HfCheckpoint.Save(model, tmp);
-        using (var scope = NewDisposeScope())
+        try
         {
-            SafeTensorsFile.Save(Path.Combine(tmp, OptimizerFile), new Dictionary<string, Tensor>
+            Directory.CreateDirectory(full);
+            string? current = CurrentName(full);
+            RemoveLeftovers(full, keep: current);
+            // A fresh name even when this step was saved before (a resumed stage re-saving its last step).
+            string name = $"{StepPrefix}{meta.Step:D9}";
+            if (name == current || Directory.Exists(Path.Combine(full, name))) name += $"-{Guid.NewGuid():N}"[..9];
+            string folder = Path.Combine(full, name);
+            Directory.CreateDirectory(folder);
+            reached?.Invoke(SavePoint.FolderCreated);
+
+            HfCheckpoint.Save(model, folder);
+            reached?.Invoke(SavePoint.ModelWritten);
+            using (var scope = NewDisposeScope())
             {
-                ["master"] = optimizer.Master, ["exp_avg"] = optimizer.ExpAvg, ["exp_avg_sq"] = optimizer.ExpAvgSq,
-                ["step"] = tensor(new[] { optimizer.StepCount }),
-            });
-        }
-        File.WriteAllText(Path.Combine(tmp, StateFile), JsonSerializer.Serialize(meta, CheckpointMeta.Json));
+                SafeTensorsFile.Save(Path.Combine(folder, OptimizerFile), new Dictionary<string, Tensor>
+                {
+                    ["master"] = optimizer.Master, ["exp_avg"] = optimizer.ExpAvg, ["exp_avg_sq"] = optimizer.ExpAvgSq,
+                    ["step"] = tensor(new[] { optimizer.StepCount }),
+                });
+            }
+            reached?.Invoke(SavePoint.OptimizerWritten);
+            File.WriteAllText(Path.Combine(folder, StateFile), JsonSerializer.Serialize(meta, CheckpointMeta.Json));
+            reached?.Invoke(SavePoint.StateWritten);
+            foreach (string file in Directory.GetFiles(folder)) Fsync.File(file);
+            Fsync.Directory(folder);
+            Fsync.Directory(full); // the new folder's entry is on disk before the pointer can name it
+            reached?.Invoke(SavePoint.Synced);
 
-        if (Directory.Exists(full))
-        {
-            string old = full + $".old-{Environment.ProcessId}";
-            Directory.Move(full, old);
-            Directory.Move(tmp, full);
-            Directory.Delete(old, recursive: true);
+            string temp = Path.Combine(full, $"{PointerFile}.tmp-{Environment.ProcessId}");
+            Fsync.WriteText(temp, name + "\n");
+            reached?.Invoke(SavePoint.PointerWritten);
+            File.Move(temp, Path.Combine(full, PointerFile), overwrite: true);
+            Fsync.Directory(full);
+            reached?.Invoke(SavePoint.PointerSwitched);
+
+            RemoveLeftovers(full, keep: name);
+            reached?.Invoke(SavePoint.OldRemoved);
         }
-        else Directory.Move(tmp, full);
+        catch (IOException e) when (DiskFull.Is(e) && e is not DiskFullException)
+        {
+            throw DiskFull.Explain(e, full, $"the {meta.Stage} checkpoint of step {meta.Step}");
+        }
+    }
+
+    /// <summary>
+    /// The folder holding the newest complete checkpoint in <paramref name="directory"/> (a step folder,
+    /// or the directory itself in the layout before the pointer), or null when there is none.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The pointer names something that is not a complete checkpoint.</exception>
+    public static string? Resolve(string directory)
+    {
+        if (CurrentName(directory) is { } name)
+        {
+            string folder = Path.Combine(directory, name);
+            if (!File.Exists(Path.Combine(folder, StateFile)))
+                throw new InvalidDataException(
+                    $"{Path.Combine(directory, PointerFile)} names '{name}', which holds no {StateFile}: the checkpoint is damaged. " +
+                    $"Delete {directory} to restart that stage from its beginning.");
+            return folder;
+        }
+        return File.Exists(Path.Combine(directory, StateFile)) ? directory : null;
     }
 
     /// <summary>True when <paramref name="directory"/> holds a complete checkpoint.</summary>
-    public static bool Exists(string directory) => File.Exists(Path.Combine(directory, StateFile));
+    public static bool Exists(string directory) => Resolve(directory) is not null;
+
+    // The step folder the pointer names, or null without a pointer; a name that could leave the directory is refused.
+    private static string? CurrentName(string directory)
+    {
+        string pointer = Path.Combine(directory, PointerFile);
+        if (!File.Exists(pointer)) return null;
+        string name = File.ReadAllText(pointer).Trim();
+        if (!name.StartsWith(StepPrefix, StringComparison.Ordinal) || name.IndexOfAny(['/', '\\']) >= 0 || name.Contains(".."))
+            throw new InvalidDataException($"{pointer}: '{name}' is not a checkpoint folder name ({StepPrefix}N). Delete {directory} to restart that stage from its beginning.");
+        return name;
+    }
+
+    // Everything an interrupted save (or a replaced checkpoint) left: step folders other than keep, pointer
+    // temporaries, and, once the pointer exists, the files of the layout before it. Without a pointer the
+    // top-level files may be the only complete checkpoint, so they stay.
+    private static void RemoveLeftovers(string directory, string? keep)
+    {
+        foreach (string folder in Directory.GetDirectories(directory))
+            if (Path.GetFileName(folder) != keep)
+                Directory.Delete(folder, recursive: true);
+        foreach (string file in Directory.GetFiles(directory))
+        {
+            string fileName = Path.GetFileName(file);
+            bool pointerTemp = fileName.StartsWith(PointerFile + ".tmp-", StringComparison.Ordinal);
+            if (pointerTemp || (keep is not null && fileName != PointerFile)) File.Delete(file);
+        }
+    }
 
     public static CheckpointMeta ReadMeta(string directory)
     {
-        string path = Path.Combine(directory, StateFile);
+        string path = Path.Combine(Resolve(directory) ?? directory, StateFile);
         if (!File.Exists(path))
             throw new FileNotFoundException($"'{directory}' is not a training checkpoint: {StateFile} is missing.", path);
         try
@@ -76,20 +159,24 @@ public static class TrainingCheckpoint
         var meta = ReadMeta(directory);
         if (meta.Stage != stage)
             throw new InvalidDataException($"{directory}: checkpoint of stage '{meta.Stage}', expected '{stage}'; delete it or use another run directory.");
-        using (var loaded = HfCheckpoint.Load(directory))
+        string folder = Resolve(directory)!; // ReadMeta found it
+        using (var loaded = HfCheckpoint.Load(folder))
         using (no_grad())
         {
             var source = loaded.named_parameters().ToDictionary(p => p.name, p => p.parameter);
             foreach (var (name, p) in model.named_parameters()) p.copy_(source[name]);
         }
-        LoadOptimizer(directory, optimizer);
+        LoadOptimizer(folder, optimizer);
         return meta;
     }
 
-    /// <summary>Loads the optimizer state into <paramref name="optimizer"/> (built for the same model) and writes its masters into the model.</summary>
+    /// <summary>
+    /// Loads the optimizer state into <paramref name="optimizer"/> (built for the same model) and writes its
+    /// masters into the model; <paramref name="directory"/> is a checkpoint directory or a folder holding the files.
+    /// </summary>
     public static void LoadOptimizer(string directory, FlatAdamW optimizer)
     {
-        string path = Path.Combine(directory, OptimizerFile);
+        string path = Path.Combine(Resolve(directory) ?? directory, OptimizerFile);
         using var scope = NewDisposeScope();
         var tensors = SafeTensorsFile.Load(path);
         foreach (string name in new[] { "master", "exp_avg", "exp_avg_sq", "step" })

@@ -26,8 +26,9 @@ public sealed class StageRunner(RunContext run, StageContext ctx, ICollective? c
 {
     private readonly SpecialTokenIds _special = SpecialTokenIds.From(run.Tokenizer);
 
-    public string ModelDir(string name) => ctx.PathOf("models", name);
-    public string CheckpointDir(string stage) => ctx.PathOf("checkpoints", stage.Replace(':', '_'));
+    // Names may come from a cluster message: checked to stay inside the run directory.
+    public string ModelDir(string name) => ctx.PathOf("models", RunPaths.ModelName(name));
+    public string CheckpointDir(string stage) => ctx.PathOf("checkpoints", RunPaths.StageName(stage).Replace(':', '_'));
     public bool Done(string stage) => IsDone(ctx.RunDirectory, stage);
 
     /// <summary>Called with a stage's model folder once it is written, before the stage counts as done (e.g. to seal it with hashes).</summary>

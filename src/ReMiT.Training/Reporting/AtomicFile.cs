@@ -1,10 +1,12 @@
 using System.Text;
+using ReMiT.Training.Storage;
 
 namespace ReMiT.Training.Reporting;
 
 /// <summary>
 /// Writes a file beside its target and renames it into place, so a reader (or a crash) never sees
-/// half a results.json or half a PNG.
+/// half a results.json or half a PNG. The data is fsync'd before the rename and the directory after
+/// it, so a machine crash cannot leave the new name on an empty or truncated file.
 /// </summary>
 internal static class AtomicFile
 {
@@ -20,8 +22,13 @@ internal static class AtomicFile
         string tmp = $"{full}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
         try
         {
-            File.WriteAllBytes(tmp, bytes);
+            using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                stream.Write(bytes);
+                stream.Flush(flushToDisk: true);
+            }
             File.Move(tmp, full, overwrite: true);
+            if (!string.IsNullOrEmpty(dir)) Fsync.Directory(dir);
         }
         finally
         {

@@ -96,4 +96,30 @@ public sealed class RolloutWorkerTests : IDisposable
         Assert.Contains("corrupt", failed.Error);
         Assert.Equal(WorkKinds.Rollout, Next<RequestWork>(seen).Kind); // the worker stays available
     }
+
+    [Fact]
+    public void EvalWork_ModelNameLeavingTheRunDirectory_ReportsWorkFailedNamingIt_AndAsksForMore()
+    {
+        var (run, _) = PublishedRun();
+        var seen = Start(run, new EvalWork(5, "../../outside"));
+
+        var failed = Next<WorkFailed>(seen);
+        Assert.Equal(5, failed.WorkId);
+        Assert.Equal(WorkKinds.Eval, failed.Kind);
+        Assert.Contains("'../../outside'", failed.Error);
+        Assert.Contains("path separator", failed.Error);
+        Assert.Equal(WorkKinds.Rollout, Next<RequestWork>(seen).Kind); // the worker (and its node) carry on
+    }
+
+    [Fact]
+    public void RolloutWork_AbsoluteStageName_ReportsWorkFailedNamingIt()
+    {
+        var (run, version) = PublishedRun();
+        var seen = Start(run, new RolloutWork(6, "/tmp/stage", 0, 0, 2, version.Number, 7));
+
+        var failed = Next<WorkFailed>(seen);
+        Assert.Equal(6, failed.WorkId);
+        Assert.Contains("stage name '/tmp/stage'", failed.Error);
+        Assert.Equal(WorkKinds.Rollout, Next<RequestWork>(seen).Kind);
+    }
 }

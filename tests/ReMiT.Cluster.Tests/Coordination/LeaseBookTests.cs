@@ -4,10 +4,20 @@ namespace ReMiT.Cluster.Tests.Coordination;
 
 public sealed class LeaseBookTests
 {
+    /// <summary>A wall clock and a monotonic clock moved by hand, independently (as NTP can step the one and not the other).</summary>
     private sealed class ManualClock : TimeProvider
     {
+        private long _ticks = 1_000;
         public DateTimeOffset Now { get; set; } = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
         public override DateTimeOffset GetUtcNow() => Now;
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+        public override long GetTimestamp() => _ticks;
+        /// <summary>Time passes: both clocks move.</summary>
+        public void Advance(TimeSpan by)
+        {
+            _ticks += by.Ticks;
+            Now += by;
+        }
     }
 
     private readonly ManualClock _clock = new();
@@ -43,13 +53,26 @@ public sealed class LeaseBookTests
         book.Add(1, "w1");
         book.Add(2, "w2");
         book.Take("slow", 1);                       // w1 leased to a slow worker
-        _clock.Now += TimeSpan.FromSeconds(9);
+        _clock.Advance(TimeSpan.FromSeconds(9));
         Assert.Equal(0, book.ExpireDue());
-        _clock.Now += TimeSpan.FromSeconds(2);
+        _clock.Advance(TimeSpan.FromSeconds(2));
         Assert.Equal(1, book.ExpireDue());
         Assert.Equal(["w1", "w2"], book.Take("fast", 2)); // reissued work goes out first
         Assert.Equal(LeaseBook<string>.Outcome.Accepted, book.Complete(1));   // the fast worker answers
         Assert.Equal(LeaseBook<string>.Outcome.Duplicate, book.Complete(1));  // then the slow one: dropped
+    }
+
+    [Fact]
+    public void ExpireDue_WallClockStepsForwardOrBack_LeaseAgeFollowsOnlyTheMonotonicClock()
+    {
+        var book = NewBook();   // 10 s leases
+        book.Add(1, "w1");
+        book.Take("a", 1);
+        _clock.Now += TimeSpan.FromHours(1);      // NTP steps the wall clock an hour ahead
+        Assert.Equal(0, book.ExpireDue());        // no time really passed: the lease stays
+        _clock.Now -= TimeSpan.FromHours(2);      // and then back behind where it started
+        _clock.Advance(TimeSpan.FromSeconds(10)); // 10 s really pass
+        Assert.Equal(1, book.ExpireDue());        // the lease expires after its 10 s all the same
     }
 
     [Fact]
@@ -93,7 +116,7 @@ public sealed class LeaseBookTests
             switch (rng.Next(10))
             {
                 case 0: book.HolderLost("w" + rng.Next(4)); break;               // a node dies (its late answers may still come)
-                case 1: _clock.Now += TimeSpan.FromSeconds(11); book.ExpireDue(); break;
+                case 1: _clock.Advance(TimeSpan.FromSeconds(11)); book.ExpireDue(); break;
             }
             // Some held items are answered, in any order.
             foreach (var h in held.OrderBy(_ => rng.Next()).Take(rng.Next(held.Count + 1)).ToList())

@@ -47,4 +47,25 @@ public sealed class NodeOptionsTests
         Assert.Contains("SplitBrainResolverProvider", config.GetString("akka.cluster.downing-provider-class"));
         Assert.Equal(4 * 1024 * 1024, config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size"));
     }
+
+    [Fact]
+    public void AkkaConfig_Defaults_DownAfter20sOfStabilityAndToleratePauses10s()
+    {
+        // A stop-the-world GC or a checkpoint write of several seconds must not get a node downed.
+        var config = ClusterNode.AkkaConfig(new NodeOptions { Roles = ["rollout"], RunDirectory = "x", SeedNodes = ["akka.tcp://remit@a:1"] });
+        Assert.Equal(TimeSpan.FromSeconds(20), config.GetTimeSpan("akka.cluster.split-brain-resolver.stable-after"));
+        Assert.Equal(TimeSpan.FromSeconds(10), config.GetTimeSpan("akka.cluster.failure-detector.acceptable-heartbeat-pause"));
+    }
+
+    [Fact]
+    public void WithEnvironment_TimingVariables_SetTheAkkaTimings()
+    {
+        var o = new NodeOptions { Roles = ["rollout"], RunDirectory = "x", SeedNodes = ["akka.tcp://remit@a:1"] }
+            .WithEnvironment(Env(("REMIT_DOWN_AFTER_S", "30"), ("REMIT_HEARTBEAT_PAUSE_S", "12.5")));
+        var config = ClusterNode.AkkaConfig(o);
+        Assert.Equal(TimeSpan.FromSeconds(30), config.GetTimeSpan("akka.cluster.split-brain-resolver.stable-after"));
+        Assert.Equal(TimeSpan.FromSeconds(12.5), config.GetTimeSpan("akka.cluster.failure-detector.acceptable-heartbeat-pause"));
+        Assert.Contains("REMIT_HEARTBEAT_PAUSE_S", Assert.Single((o with { HeartbeatPauseS = 0 }).Validate()));
+        Assert.Throws<ArgumentException>(() => new NodeOptions().WithEnvironment(Env(("REMIT_DOWN_AFTER_S", "soon"))));
+    }
 }

@@ -1,6 +1,7 @@
 using ReMiT.Cluster.Weights;
 using ReMiT.Model;
 using ReMiT.Model.Checkpoints;
+using ReMiT.Training.Storage;
 using static TorchSharp.torch;
 
 namespace ReMiT.Cluster.Tests.Weights;
@@ -227,6 +228,21 @@ public sealed class WeightsStoreTests
         Assert.True(called);
         Assert.Equal(new WeightsVersion(2), WeightsStore.Latest(run.Path));
         WeightsStore.Verify(new WeightsVersion(2), run.Path);
+    }
+
+    [Fact]
+    public void Publish_DiskFull_StopsWithAnErrorNamingTheWeightsFolderAndResume_AndLeavesNoTemporary()
+    {
+        using var run = new TempDir();
+        using var model = NewModel(1);
+        // How .NET on Linux reports a write that hit ENOSPC: an IOException whose HResult is the errno (28).
+        var e = Assert.Throws<DiskFullException>(() => WeightsStore.Publish(model, new WeightsVersion(1), run.Path,
+            beforeRename: _ => throw new IOException("No space left on device", DiskFull.Enospc)));
+        Assert.Contains(Path.Combine(run.Path, "weights"), e.Message);
+        Assert.Contains("v000001", e.Message);
+        Assert.Contains("--resume", e.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(run.Path, "weights")));
+        Assert.Null(WeightsStore.Latest(run.Path));
     }
 
     [Fact]

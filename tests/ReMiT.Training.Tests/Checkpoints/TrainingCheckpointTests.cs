@@ -40,7 +40,7 @@ public sealed class TrainingCheckpointTests : IDisposable
         TrainingCheckpoint.Save(_dir, model, optimizer, new CheckpointMeta { Stage = "pretrain", Step = 3, PolicyVersion = 3 });
         TrainSteps(model, optimizer, 3, 5);
 
-        using var resumed = HfCheckpoint.Load(_dir);
+        using var resumed = HfCheckpoint.Load(TrainingCheckpoint.Resolve(_dir)!); // the step folder is a model directory
         using var resumedOptimizer = new FlatAdamW(resumed.named_parameters(), new AdamWOptions());
         TrainingCheckpoint.LoadOptimizer(_dir, resumedOptimizer);
         var meta = TrainingCheckpoint.ReadMeta(_dir);
@@ -63,6 +63,8 @@ public sealed class TrainingCheckpointTests : IDisposable
         Assert.Equal(2, TrainingCheckpoint.ReadMeta(_dir).Step);
         string parent = Path.GetDirectoryName(_dir)!, name = Path.GetFileName(_dir);
         Assert.Single(Directory.GetDirectories(parent, name + "*"));
+        Assert.Equal(["step-000000002"], Directory.GetDirectories(_dir).Select(Path.GetFileName));
+        Assert.Equal([TrainingCheckpoint.PointerFile], Directory.GetFiles(_dir).Select(Path.GetFileName));
     }
 
     [Fact]

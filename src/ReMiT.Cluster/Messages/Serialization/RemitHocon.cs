@@ -25,8 +25,14 @@ public static class RemitHocon
     /// <summary>Room the serializer insists on between its cap and the frame size (checked at startup).</summary>
     public const int EnvelopeMarginBytes = 64 * 1024;
 
-    /// <summary>How long membership must be stable before the split-brain resolver downs the minority.</summary>
+    /// <summary>
+    /// How long membership must be stable before the split-brain resolver downs the minority: long
+    /// enough that a full GC, a checkpoint write or a brief network stall does not cost a node.
+    /// </summary>
     public static readonly TimeSpan SplitBrainStableAfter = TimeSpan.FromSeconds(20);
+
+    /// <summary>Heartbeats a node may miss (as time) before it counts as unreachable; Akka's default is 3 s.</summary>
+    public static readonly TimeSpan AcceptableHeartbeatPause = TimeSpan.FromSeconds(10);
 
     private static readonly string SerializerType = TypeName(typeof(RemitSerializer));
     private static readonly string MessageType = TypeName(typeof(IRemitMessage));
@@ -48,6 +54,7 @@ public static class RemitHocon
           receive-buffer-size = {{MaximumFrameSizeBytes}}b
         }
         akka.cluster {
+          failure-detector.acceptable-heartbeat-pause = {{(int)AcceptableHeartbeatPause.TotalSeconds}}s
           downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
           split-brain-resolver {
             active-strategy = keep-majority
