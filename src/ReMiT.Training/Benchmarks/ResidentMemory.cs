@@ -41,7 +41,7 @@ public static class ResidentMemory
             if (line.StartsWith(key, StringComparison.Ordinal))
             {
                 // "VmRSS:	  123456 kB"
-                string[] parts = line[key.Length..].Split(' ', '\t', StringSplitOptions.RemoveEmptyEntries);
+                string[] parts = line[key.Length..].Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
                 return long.Parse(parts[0], CultureInfo.InvariantCulture) * 1024;
             }
         throw new InvalidDataException($"{Status} has no '{key}' line.");
