@@ -73,7 +73,7 @@ internal static class PlanCommand
         ["total_bytes"] = plan.TotalBytes,
         ["fits"] = plan.Fits(budget),
         ["optimizer_step_bytes"] = plan.OptimizerStepBytes,
-        ["prefill_logits_bytes"] = plan.PrefillLogitsBytes,
+        ["prefill_bytes"] = plan.PrefillBytes,
         ["training_peak_bytes"] = plan.TrainingPeakBytes,
         ["rollout_peak_bytes"] = plan.RolloutPeakBytes,
         ["budget_bytes"] = budget,
@@ -104,9 +104,9 @@ internal static class PlanCommand
         Row("activations", plan.ActivationsBytes, "saved for backward, with the loss's (B, T, V) tensors");
         Row("optimizer step", plan.OptimizerStepBytes, "temporaries of the AdamW step, with the logits");
         Row("kv cache", plan.KvCacheBytes, $"{r.RolloutBatch} rollouts of {r.PromptLen} + {r.MaxNewTokens} positions, and their prompts' cache");
-        Row("prefill logits", plan.PrefillLogitsBytes, "the prompts' logits during generation");
+        Row("prefill", plan.PrefillBytes, "the prompts' logits and forward temporaries during generation");
         Row("training peak", plan.TrainingPeakBytes, "weights + gradients + optimizer + max(activations, optimizer step)");
-        Row("rollout peak", plan.RolloutPeakBytes, "weights + gradients + optimizer + kv cache + prefill logits");
+        Row("rollout peak", plan.RolloutPeakBytes, "weights + gradients + optimizer + kv cache + prefill");
         Row("total", plan.TotalBytes, "the larger peak");
         output.WriteLine(plan.Fits(budget)
             ? $"fits: {Human(plan.TotalBytes)} of {Human(budget)} ({budgetSource})"

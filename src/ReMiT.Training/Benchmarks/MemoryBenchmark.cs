@@ -77,8 +77,8 @@ public static class MemoryBenchmark
             GenerationEngine.Generate(model, batch, new GenerationOptions(maxNewTokens, new SamplingOptions(1.0), SamplesPerPrompt: groupSize));
         }
         long measured = ResidentMemory.PeakBytes() - before;
-        // A rollout-only process holds no gradients or optimizer: its peak is the weights, the cache and the prefill logits.
-        long planned = plan.WeightsBytes + plan.KvCacheBytes + plan.PrefillLogitsBytes;
+        // A rollout-only process holds no gradients or optimizer: its peak is the weights, the cache and the prefill.
+        long planned = plan.WeightsBytes + plan.KvCacheBytes + plan.PrefillBytes;
         return new MemoryBenchmarkResult("rollout", measured, planned, reset, plan);
     }
 

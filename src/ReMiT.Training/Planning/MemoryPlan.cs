@@ -13,10 +13,10 @@ namespace ReMiT.Training.Planning;
 /// <param name="ActivationsBytes">Peak of what the forward pass keeps for backward, plus the loss's (B, T, V) tensors at the start of backward.</param>
 /// <param name="OptimizerStepBytes">Temporaries of one optimizer step (and, under ZeRO-1, the all-gather of the parameters).</param>
 /// <param name="KvCacheBytes">Keys and values of rollout generation: the prompts' cache and its copy per sample.</param>
-/// <param name="PrefillLogitsBytes">Logits of the prompt prefill, alive while the generation batch samples.</param>
+/// <param name="PrefillBytes">The prompt prefill: its logits, alive while the batch samples, and its forward pass's temporaries.</param>
 public sealed record MemoryPlan(
     long Params, int RowsPerRank, long WeightsBytes, long GradientsBytes, long OptimizerBytes, long ActivationsBytes,
-    long OptimizerStepBytes, long KvCacheBytes, long PrefillLogitsBytes)
+    long OptimizerStepBytes, long KvCacheBytes, long PrefillBytes)
 {
     /// <summary>Held for the whole run: weights, gradients and optimizer state.</summary>
     public long StaticBytes => WeightsBytes + GradientsBytes + OptimizerBytes;
@@ -29,7 +29,7 @@ public sealed record MemoryPlan(
     public long TrainingPeakBytes => StaticBytes + Math.Max(ActivationsBytes, OptimizerStepBytes);
 
     /// <summary>Peak while this rank generates rollouts: its static state stays allocated meanwhile.</summary>
-    public long RolloutPeakBytes => StaticBytes + KvCacheBytes + PrefillLogitsBytes;
+    public long RolloutPeakBytes => StaticBytes + KvCacheBytes + PrefillBytes;
 
     public long TotalBytes => Math.Max(TrainingPeakBytes, RolloutPeakBytes);
 

@@ -58,10 +58,35 @@ public static class MemoryPlanner
         long positions = (long)request.PromptLen + request.MaxNewTokens;
         long kvPerRow = 2L * c.NumHiddenLayers * c.NumKeyValueHeads * c.HeadDim * positions * s;
         long kvCache = kvPerRow * (prompts + request.RolloutBatch);
-        // The prefill returns logits for every prompt position, (prompts, prompt length, V) in the model dtype.
-        long prefillLogits = (long)prompts * request.PromptLen * c.VocabSize * s;
+        // The prefill is a forward pass over (prompts, prompt length) without gradients: its logits for every prompt
+        // position, (prompts, prompt length, V) in the model dtype, stay alive while the batch samples, and its
+        // temporaries peak inside one block (PrefillBytesPerToken).
+        long prefillTokens = (long)prompts * request.PromptLen;
+        long prefill = prefillTokens * (c.VocabSize * s + PrefillBytesPerToken(c, s));
 
-        return new MemoryPlan(p, rows, weights, gradients, optimizer, activations, stepTemporaries, kvCache, prefillLogits);
+        return new MemoryPlan(p, rows, weights, gradients, optimizer, activations, stepTemporaries, kvCache, prefill);
+    }
+
+    /// <summary>
+    /// Peak bytes per prompt token of the prefill's forward pass (no autograd, so only what the dispose scopes hold):
+    /// DecoderModel.Hidden's scope keeps every block's output until it returns, and inside a block either the
+    /// attention's or the MLP's scope is open, each holding all its intermediates until it returns.
+    /// </summary>
+    public static long PrefillBytesPerToken(DecoderConfig c, int s)
+    {
+        long d = c.HiddenSize, ff = c.IntermediateSize;
+        long a = (long)c.NumAttentionHeads * c.HeadDim, k = (long)c.NumKeyValueHeads * c.HeadDim;
+        bool grouped = c.NumKeyValueHeads != c.NumAttentionHeads;
+        // Embedding output and L block outputs (Hidden's scope), cos and sin.
+        long held = (c.NumHiddenLayers + 1) * d * s + 2L * c.HeadDim * s;
+        // In attention: the block's normalised input and the o_proj output, q/k/v projections, per rotary call
+        // −x2 (half), the concatenation, x·cos, rotated·sin and their sum (4.5 widths), the repeated k and v,
+        // and the attention output.
+        long attention = 2 * d * s + (a + 2 * k + (9 * a + 9 * k) / 2 + (grouped ? 2 * a : 0) + a) * s;
+        // In the MLP: the block's normalised input, attention output, residual sum and normalised sum, then gate,
+        // silu, up, their product and the down projection.
+        long mlp = 4 * d * s + (4 * ff + d) * s;
+        return held + Math.Max(attention, mlp);
     }
 
     /// <summary>
