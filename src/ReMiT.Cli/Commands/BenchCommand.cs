@@ -73,7 +73,7 @@ internal static class BenchCommand
             output.WriteLine(JsonSerializer.Serialize(result, SnakeCase));
             return 0;
         });
-        return new Command("bench", "Benchmarks (results are recorded in bench/RESULTS.md).") { train, generate, messages, BenchParallelCommands.CreateAllReduce(), BenchParallelCommands.CreateDataParallel() };
+        return new Command("bench", "Benchmarks (results are recorded in bench/RESULTS.md).") { train, generate, messages, BenchParallelCommands.CreateAllReduce(), BenchParallelCommands.CreateDataParallel(), BenchMemoryCommand.Create() };
     }
 
     private static (Device, ScalarType) Resolve(string device, string dtype)

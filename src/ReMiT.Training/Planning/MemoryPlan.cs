@@ -1,0 +1,37 @@
+namespace ReMiT.Training.Planning;
+
+/// <summary>
+/// Bytes one learner rank needs, by what holds them (see <see cref="MemoryPlanner"/> for each term's derivation).
+/// Training and rollout generation take turns on a rank, so the peak is the larger of the two phases,
+/// not their sum: <see cref="TotalBytes"/> = max(<see cref="TrainingPeakBytes"/>, <see cref="RolloutPeakBytes"/>).
+/// </summary>
+/// <param name="Params">Parameters of the model (embeddings and head once when tied).</param>
+/// <param name="RowsPerRank">Training sequences this rank holds per micro-batch: ⌈batch / ranks⌉.</param>
+/// <param name="WeightsBytes">The model's own parameters, in the model dtype.</param>
+/// <param name="GradientsBytes">The parameters' .grad tensors (model dtype) plus the optimizer's float32 gradient bucket.</param>
+/// <param name="OptimizerBytes">Float32 master weights, Adam's two moments and the weight-decay mask (this rank's share under ZeRO-1).</param>
+/// <param name="ActivationsBytes">Peak of what the forward pass keeps for backward, plus the loss's (B, T, V) tensors at the start of backward.</param>
+/// <param name="OptimizerStepBytes">Temporaries of one optimizer step (and, under ZeRO-1, the all-gather of the parameters).</param>
+/// <param name="KvCacheBytes">Keys and values of rollout generation: the prompts' cache and its copy per sample.</param>
+/// <param name="PrefillBytes">The prompt prefill: its logits, alive while the batch samples, and its forward pass's temporaries.</param>
+public sealed record MemoryPlan(
+    long Params, int RowsPerRank, long WeightsBytes, long GradientsBytes, long OptimizerBytes, long ActivationsBytes,
+    long OptimizerStepBytes, long KvCacheBytes, long PrefillBytes)
+{
+    /// <summary>Held for the whole run: weights, gradients and optimizer state.</summary>
+    public long StaticBytes => WeightsBytes + GradientsBytes + OptimizerBytes;
+
+    /// <summary>
+    /// Peak of a training step: the static state plus the larger of the backward pass's activations and the
+    /// optimizer step's temporaries. Both are counted with the logits, which the step holds until it ends
+    /// (they are part of <see cref="ActivationsBytes"/>; <see cref="OptimizerStepBytes"/> adds them itself).
+    /// </summary>
+    public long TrainingPeakBytes => StaticBytes + Math.Max(ActivationsBytes, OptimizerStepBytes);
+
+    /// <summary>Peak while this rank generates rollouts: its static state stays allocated meanwhile.</summary>
+    public long RolloutPeakBytes => StaticBytes + KvCacheBytes + PrefillBytes;
+
+    public long TotalBytes => Math.Max(TrainingPeakBytes, RolloutPeakBytes);
+
+    public bool Fits(long budgetBytes) => TotalBytes <= budgetBytes;
+}
