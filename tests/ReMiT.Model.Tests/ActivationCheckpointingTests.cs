@@ -142,8 +142,8 @@ public sealed class ActivationCheckpointingTests
 
     /// <summary>
     /// What autograd keeps: with checkpointing, the loss's graph reaches a block's weights only through the
-    /// checkpoint node, not through the block's own operations, so asking autograd for a block weight's gradient
-    /// from the graph alone fails (the weight is not in it), while the plain graph has it.
+    /// checkpoint node, not through the block's own operations (whose saved activations are what checkpointing
+    /// drops), so autograd finds no path from the loss to a block weight; the plain graph has one.
     /// </summary>
     [Fact]
     public void Forward_Checkpointing_GraphHoldsNoBlockInternals()
@@ -151,15 +151,13 @@ public sealed class ActivationCheckpointingTests
         using var model = Tiny("llama", tied: false);
         using var ids = Tokens(2, 9);
         var weight = model.get_parameter("model.layers.1.mlp.up_proj.weight")!;
-        using (NewDisposeScope())
-            Assert.Single(autograd.grad([Loss(model, ids)], [weight]));
+        using var scope = NewDisposeScope();
+        // allow_unused: an unreachable input gets an undefined gradient instead of an error
+        var plain = autograd.grad([Loss(model, ids)], [weight], allow_unused: true);
+        Assert.False(plain[0].IsInvalid);
         model.ActivationCheckpointing = true;
-        using (NewDisposeScope())
-        {
-            var loss = Loss(model, ids);
-            var e = Assert.ThrowsAny<Exception>(() => autograd.grad([loss], [weight]));
-            Assert.Contains("not have been used in the graph", e.Message);
-        }
+        var checkpointed = autograd.grad([Loss(model, ids)], [weight], allow_unused: true);
+        Assert.True(checkpointed[0].IsInvalid);
     }
 
     /// <summary>Generation (a KV cache) and inference (no autograd) run plainly with the switch on.</summary>
@@ -173,7 +171,7 @@ public sealed class ActivationCheckpointingTests
         var weight = model.get_parameter("model.layers.1.mlp.up_proj.weight")!;
         using var cache = model.NewCache(1, 16);
         var cached = model.Forward(ids, cache: cache);
-        Assert.Single(autograd.grad([cached.sum()], [weight])); // the cached forward built the plain graph
+        Assert.False(autograd.grad([cached.sum()], [weight], allow_unused: true)[0].IsInvalid); // the cached forward built the plain graph
         using (no_grad())
         {
             var logits = model.Forward(ids);
