@@ -132,7 +132,7 @@ public sealed class StageRunner(RunContext run, StageContext ctx, ICollective? c
         var started = DateTimeOffset.UtcNow;
         // Every training stage's model passes here; the switch only acts on its training forwards
         // (autograd on, no KV cache), so rollouts, guide scoring and evaluation are unaffected.
-        model.ActivationCheckpointing = run.Config.Train.ActivationCheckpointing;
+        run.Config.Train.ApplyTo(model);
         StageOutcome outcome = body();
         if (!DataParallel.IsLead(collective)) return; // ranks hold identical weights: rank 0 writes them
         string dir = ModelDir(stage.To);

@@ -1,3 +1,5 @@
+using ReMiT.Model;
+
 namespace ReMiT.Training.Flywheel;
 
 /// <summary>
@@ -12,4 +14,7 @@ public sealed record TrainingMemorySection
     /// block's intermediates, for about a third more compute per step.
     /// </summary>
     public bool ActivationCheckpointing { get; init; }
+
+    /// <summary>Sets these switches on a model a training stage is about to train.</summary>
+    public void ApplyTo(DecoderModel model) => model.ActivationCheckpointing = ActivationCheckpointing;
 }
