@@ -3,7 +3,8 @@
 //   → DecoderModel.
 // Notable features: grouped-query attention, rotary embeddings in Hugging Face's rotate-half layout,
 // optional q/k/v bias (Qwen2), per-head RMSNorm on queries and keys before RoPE (Qwen3), Llama 3 RoPE
-// scaling (RopeFrequencies), tied or untied output head, a KV cache for incremental decoding.
+// scaling (RopeFrequencies), tied or untied output head, a KV cache for incremental decoding, and
+// activation checkpointing per block for training (CheckpointedBlock).
 // Modules are registered under Hugging Face's names (model.layers.0.self_attn.q_proj, …), so a
 // checkpoint loads key for key. Math mirrors transformers' modeling_llama.py: RMSNorm in float32,
 // RoPE tables in float32, then cast back to the activation dtype.
@@ -214,8 +215,18 @@ public sealed class DecoderModel : nn.Module
     private readonly DecoderTrunk _trunk;
     private readonly Linear? _lmHead;
     private readonly Rotary _rotary;
+    private readonly ReturnedGradients _returnedGradients = new();
 
     public DecoderConfig Config { get; }
+
+    /// <summary>
+    /// Activation checkpointing: a forward with autograd on and no KV cache keeps only each decoder block's
+    /// input and recomputes the block during backward (<see cref="CheckpointedBlock"/>), so activation memory
+    /// holds block inputs instead of every block's intermediates, for about one more forward pass of compute.
+    /// Gradients are the same as without it. A runtime switch (config key <c>train.activation_checkpointing</c>),
+    /// not part of the checkpoint's config.json.
+    /// </summary>
+    public bool ActivationCheckpointing { get; set; }
 
     public DecoderModel(DecoderConfig config) : base(nameof(DecoderModel))
     {
@@ -267,8 +278,15 @@ public sealed class DecoderModel : nn.Module
         // the single query with key 0, so pass an all-true mask instead.
         if (mask is null && cache is not null && past > 0)
             mask = ones(b, 1, t, past + t, ScalarType.Bool, device: inputIds.device);
+        // Checkpointing needs a graph to recompute into (autograd on) and nothing carried between steps
+        // (no cache); a block whose input needs no gradient (frozen embeddings) runs plainly, since autograd
+        // would never call its backward and its parameters would get no gradient.
+        bool checkpoint = ActivationCheckpointing && cache is null && is_grad_enabled();
+        if (checkpoint) _returnedGradients.Replace(null);
         for (int i = 0; i < _trunk.Layers.Count; i++)
-            x = _trunk.Layers[i].Forward(x, cos, sin, mask, cache?.Layers[i]);
+            x = checkpoint && x.requires_grad
+                ? CheckpointedBlock.Run(_trunk.Layers[i], x, cos, sin, mask, _returnedGradients)
+                : _trunk.Layers[i].Forward(x, cos, sin, mask, cache?.Layers[i]);
         if (cache is not null) cache.Advance(t);
         return _trunk.Norm.forward(x).MoveToOuterDisposeScope();
     }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ReMiT.Model;
 using ReMiT.Training.Flywheel;
 using ReMiT.Training.Losses;
 using ReMiT.Tests.Shared;
@@ -82,5 +83,35 @@ public sealed class FlywheelConfigTests
         foreach (string part in new[] { "cluster.prompts_per_work (3) must divide rl.prompts_per_step (4)", "cluster.lease_timeout_s must be > 0",
                                         "cluster.guide_prefetch must be >= 1" })
             Assert.Contains(part, e.Message);
+    }
+
+    [Fact]
+    public void Load_ActivationCheckpointing_OffByDefaultOnByOverrideAndReachesTheModel()
+    {
+        Assert.False(ConfigLoader.Load(Preset("smoke")).Train.ActivationCheckpointing);
+        var config = ConfigLoader.Load(Preset("smoke"), ["train.activation_checkpointing=true"]);
+        Assert.True(config.Train.ActivationCheckpointing);
+        using var model = new DecoderModel(ModelPresets.Get("smoke").Config);
+        config.Train.ApplyTo(model);
+        Assert.True(model.ActivationCheckpointing);
+        new TrainingMemorySection().ApplyTo(model);
+        Assert.False(model.ActivationCheckpointing);
+    }
+
+    [Fact]
+    public void Load_PresetWithTrainSection_SetsActivationCheckpointing()
+    {
+        string text = File.ReadAllText(Preset("smoke"));
+        string path = Path.Combine(Path.GetTempPath(), $"remit-preset-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, "{\n  \"train\": { \"activation_checkpointing\": true }," + text[(text.IndexOf('{') + 1)..]);
+        try { Assert.True(ConfigLoader.Load(path).Train.ActivationCheckpointing); }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void Load_ActivationCheckpointingNotABoolean_NamesTheKey()
+    {
+        var e = Assert.Throws<InvalidDataException>(() => ConfigLoader.Load(Preset("smoke"), ["train.activation_checkpointing=sometimes"]));
+        Assert.Contains("train.activation_checkpointing", e.Message);
     }
 }

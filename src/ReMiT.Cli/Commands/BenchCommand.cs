@@ -21,15 +21,17 @@ internal static class BenchCommand
         var steps = new Option<int>("--steps") { Description = "Timed optimizer steps (after 2 warmup steps).", DefaultValueFactory = _ => 10 };
         var batch = new Option<int?>("--batch") { Description = "Sequences per step (default: the preset's)." };
         var seq = new Option<int?>("--seq-len") { Description = "Tokens per sequence (default: the preset's)." };
+        var checkpointing = new Option<bool>("--activation-checkpointing") { Description = "Recompute each decoder block in backward instead of keeping its activations." };
         var train = new Command("train",
-            "Optimizer steps on random tokens; prints tokens_per_s, params, n_layers, d_model, seq_len, matmul_peak_flops and mfu.\n\n" +
-            "Example:\n  remit bench train --preset tiny --steps 10 --json") { preset, device, dtype, json, steps, batch, seq };
+            "Optimizer steps on random tokens; prints tokens_per_s, params, n_layers, d_model, seq_len, matmul_peak_flops, mfu and peak_resident_bytes.\n\n" +
+            "Example:\n  remit bench train --preset tiny --steps 10 --json") { preset, device, dtype, json, steps, batch, seq, checkpointing };
         train.SetGuardedAction((p, output, _) =>
         {
             var (dev, type) = Resolve(p.GetValue(device)!, p.GetValue(dtype)!);
             bool quiet = p.GetValue(json);
             var result = TrainBenchmark.Run(ModelPresets.Get(p.GetValue(preset)!), p.GetValue(steps), dev, type,
-                p.GetValue(batch), p.GetValue(seq), log: quiet ? null : output.WriteLine);
+                p.GetValue(batch), p.GetValue(seq), log: quiet ? null : output.WriteLine,
+                activationCheckpointing: p.GetValue(checkpointing));
             if (!quiet)
                 output.WriteLine($"{result.Preset}: {result.TokensPerS:F0} tokens/s, {result.Mfu:P1} of the measured matmul peak " +
                                  $"({result.MatmulPeakFlops / 1e9:F1} GFLOP/s), {result.Params:N0} parameters");

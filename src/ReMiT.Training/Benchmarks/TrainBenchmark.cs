@@ -9,18 +9,22 @@ namespace ReMiT.Training.Benchmarks;
 /// <summary>One benchmark result, printed as a JSON line.</summary>
 public sealed record TrainBenchmarkResult(
     string Preset, string Device, string Dtype, long Params, long FlopParams, int NLayers, int DModel, int SeqLen, int BatchSize,
-    int Steps, double Seconds, double TokensPerS, double FlopsPerToken, double MatmulPeakFlops, double Mfu, double FinalLoss);
+    int Steps, double Seconds, double TokensPerS, double FlopsPerToken, double MatmulPeakFlops, double Mfu, double FinalLoss,
+    bool ActivationCheckpointing, long PeakResidentBytes);
 
 /// <summary>
 /// Optimizer steps of a preset's model on random tokens: forward, cross-entropy, backward, gradient
 /// clipping, AdamW (<see cref="FlatAdamW"/>) — the same work a learner does per step, without data loading.
 /// FLOPs per token = 6·N + 12·L·d·T (N excludes the input embedding lookup, which is no matmul;
-/// a tied head's matmul is counted).
+/// a tied head's matmul is counted). Peak resident memory is the process's high-water mark (VmHWM on Linux),
+/// read before the matmul measurement, so it compares runs of one preset and shape (e.g. with and without
+/// activation checkpointing, in separate processes).
 /// </summary>
 public static class TrainBenchmark
 {
     public static TrainBenchmarkResult Run(ModelPreset preset, int steps, Device device, ScalarType dtype,
-                                           int? batchSize = null, int? seqLen = null, int warmupSteps = 2, Action<string>? log = null)
+                                           int? batchSize = null, int? seqLen = null, int warmupSteps = 2, Action<string>? log = null,
+                                           bool activationCheckpointing = false)
     {
         if (steps < 1) throw new ArgumentOutOfRangeException(nameof(steps), steps, "need at least one timed step.");
         var config = preset.Config;
@@ -33,6 +37,7 @@ public static class TrainBenchmark
         model.InitializeWeights(seed: 0);
         model.to(device, dtype);
         model.train();
+        model.ActivationCheckpointing = activationCheckpointing;
         // float32 masters and moments in flat buffers; with --dtype bfloat16 the model holds rounded copies
         using var optimizer = new FlatAdamW(model.named_parameters(), new AdamWOptions());
         var generator = new Generator(0, device);
@@ -60,12 +65,15 @@ public static class TrainBenchmark
             log?.Invoke($"step {step + 1}/{warmupSteps + steps}{(step < warmupSteps ? " (warmup)" : "")}: {clock.Elapsed.TotalMilliseconds:F0} ms");
         }
 
+        using var self = Process.GetCurrentProcess();
+        long peakResident = self.PeakWorkingSet64;
         long n = config.ParameterCount();
         long flopParams = n - (config.TieWordEmbeddings ? 0 : (long)config.VocabSize * config.HiddenSize);
         double flopsPerToken = ModelFlops.PerToken(config, t);
         double tokensPerS = (double)b * t * steps / seconds;
         double peak = MatmulPeak.Measure(device, dtype);
         return new TrainBenchmarkResult(preset.Name, device.ToString(), dtype.ToString(), n, flopParams, config.NumHiddenLayers,
-            config.HiddenSize, t, b, steps, seconds, tokensPerS, flopsPerToken, peak, tokensPerS * flopsPerToken / peak, finalLoss);
+            config.HiddenSize, t, b, steps, seconds, tokensPerS, flopsPerToken, peak, tokensPerS * flopsPerToken / peak, finalLoss,
+            activationCheckpointing, peakResident);
     }
 }

@@ -28,6 +28,8 @@ public sealed record FlywheelConfig
     public EvalSection Eval { get; init; } = new();
     public ClusterSection Cluster { get; init; } = new();
     public SftSection Sft { get; init; } = new();
+    /// <summary>Memory settings every training stage shares (<c>train.activation_checkpointing</c>).</summary>
+    public TrainingMemorySection Train { get; init; } = new();
     /// <summary>Set by <see cref="DryRun.Apply"/>: every stage capped to a few steps; results mean nothing.</summary>
     [System.Text.Json.Serialization.JsonPropertyName("dry_run")]
     public bool IsDryRun { get; init; }

@@ -131,6 +131,9 @@ public sealed class StageRunner(RunContext run, StageContext ctx, ICollective? c
     private void Finish(PlannedStage stage, StageKind kind, DecoderModel model, Func<StageOutcome> body, Action<string>? besideModel = null)
     {
         var started = DateTimeOffset.UtcNow;
+        // Every training stage's model passes here; the switch only acts on its training forwards
+        // (autograd on, no KV cache), so rollouts, guide scoring and evaluation are unaffected.
+        run.Config.Train.ApplyTo(model);
         StageOutcome outcome = body();
         if (!DataParallel.IsLead(collective)) return; // ranks hold identical weights: rank 0 writes them
         string dir = ModelDir(stage.To);
