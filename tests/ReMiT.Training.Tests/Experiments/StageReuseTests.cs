@@ -109,7 +109,7 @@ public sealed class StageReuseTests : IDisposable
     [Fact]
     public void Fingerprint_ShippedSpecs_RlDifficultyCanReuseRemitVsBaselinesPretraining()
     {
-        // bench/experiments/rl-difficulty was run with --reuse-from bench/experiments/remit-vs-baselines.
+        // The README runs rl-difficulty with --reuse-from a remit-vs-baselines experiment: its pre-training must stay shareable.
         static FlywheelConfig Seed(string name)
         {
             var (spec, config) = ExperimentSpecLoader.Load(Path.Combine(RepoPaths.Root, "experiments", name + ".json"),
