@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run from anywhere: bench/cluster/guide-probe-2026-12-05/guide_probe.sh OUT (needs a Release build of the CLI).
 # The cluster half of bench/cluster/guide_step.sh (same settings), with per-process CPU sampled.
+# PIN=1: the learner alone on CPU 0, every other node on CPU 1 (results: default.txt, pinned.txt).
 set -u
 out=$1; shift
 here=$(cd "$(dirname "$0")" && pwd); cd "$here/../../.."
@@ -8,7 +9,9 @@ sets=(--set pretrain.stable_steps=100 --set pretrain.documents=4000 --set tokeni
       --set mid_train.decay_steps=100 --set mid_train.documents=4000 --set rl.steps=2 --set eval.per_op=1 --set eval.samples=1)
 rm -rf "$out"; mkdir -p "$out"
 "$here/cpu_sampler.sh" "$out/cpu.txt" & sampler=$!
-REMIT=src/ReMiT.Cli/bin/Release/net10.0/linux-x64/remit cluster/local/up.sh --preset "${PRESET:-tiny}" --learners 1 --rollouts 1 --out "$out/cluster" "${sets[@]}" "$@" > "$out/up.log" 2>&1
+place=()
+if [ "${PIN:-0}" = 1 ]; then "$here/pin_learner.sh" > "$out/pin.log" 2>&1 & place=(taskset -c 1); fi
+"${place[@]}" env REMIT=src/ReMiT.Cli/bin/Release/net10.0/linux-x64/remit cluster/local/up.sh --preset "${PRESET:-tiny}" --learners 1 --rollouts 1 --out "$out/cluster" "${sets[@]}" "$@" > "$out/up.log" 2>&1
 kill $sampler
 python3 - "$out" <<'PY'
 import json, sys, collections, datetime
