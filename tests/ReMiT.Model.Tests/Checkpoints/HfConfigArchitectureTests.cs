@@ -119,16 +119,5 @@ public sealed class HfConfigArchitectureTests
         Assert.Contains(c.Validate(), e => e.StartsWith("the config describes", StringComparison.Ordinal));
     }
 
-    private static string Minimal(string modelType, string extra = "")
-    {
-        var o = new JsonObject
-        {
-            ["model_type"] = modelType, ["vocab_size"] = 100, ["hidden_size"] = 128, ["intermediate_size"] = 256,
-            ["num_hidden_layers"] = 2, ["num_attention_heads"] = 8,
-        };
-        if (extra.Length > 0)
-            foreach (var (k, v) in JsonNode.Parse("{" + extra + "}")!.AsObject())
-                o[k] = v?.DeepClone();
-        return o.ToJsonString();
-    }
+    private static string Minimal(string modelType, string extra = "") => HfConfigTests.Minimal(modelType, extra);
 }

@@ -153,7 +153,7 @@ public sealed class HfConfigTests
     }
 
     /// <summary>A config with only the required keys; later keys in <paramref name="extra"/> override earlier ones.</summary>
-    private static string Minimal(string modelType, string extra = "")
+    internal static string Minimal(string modelType, string extra = "")
     {
         var o = new JsonObject
         {
