@@ -41,6 +41,18 @@ public sealed class ExperimentCommandTests : IDisposable
     }
 
     [Fact]
+    public void Run_ReuseFromNonExperiment_Exit2NamingTheFolderAndNothingWritten()
+    {
+        string notAnExperiment = _h.PathOf("plain");
+        Directory.CreateDirectory(notAnExperiment);
+        var (exit, _, err) = _h.Run("experiment", "run", "--spec", "rl-difficulty", "--preset", "smoke", "--seeds", "1", "--dry-run",
+                                    "--reuse-from", notAnExperiment, "--out", _h.PathOf("x"));
+        Assert.Equal(2, exit);
+        Assert.Contains($"--reuse-from: {notAnExperiment} is not an experiment directory", err);
+        Assert.False(Directory.Exists(_h.PathOf("x")), "a refused --reuse-from must not start the experiment");
+    }
+
+    [Fact]
     public void Run_InvalidSpec_Exit2ListingProblemsByPath()
     {
         string spec = _h.Write("bad.json", """{ "name": "bad", "preset": "smoke", "stages": [], "arms": [ { "name": "a", "model": "nowhere" } ], "comparisons": [] }""");

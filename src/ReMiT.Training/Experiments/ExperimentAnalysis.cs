@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using ReMiT.Training.Reporting;
 
@@ -36,8 +35,7 @@ public static class ExperimentAnalysis
         var holm = HolmBonferroni.Adjust(results.Select(r => r.PValue).ToList());
         results = results.Select((r, i) => r with { PHolm = holm[i] }).ToList();
         foreach (var r in results)
-            log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{(r.Primary ? "primary " : "")}{r.A} − {r.B} {r.Metric.Name()}/{r.Split} k={r.K}: {r.Diff:+0.000;-0.000;0.000} [{r.CiLow:0.000}, {r.CiHigh:0.000}] p={r.PValue:0.0000} p_holm={r.PHolm:0.0000} (n={r.NProblems}, seeds={r.NSeeds}, MDE {r.MinimumDetectableEffect:0.000})"));
+            log.WriteLine(ComparisonText.LogLine(r));
 
         var means = ArmMeans(byName, comparisons, records);
         var file = new ExperimentFile(arms, results);
@@ -153,13 +151,13 @@ public static class ExperimentAnalysis
     /// <summary>Reads each eval file once, however many comparisons use it.</summary>
     private sealed class RecordCache(string dir)
     {
-        private readonly Dictionary<string, IReadOnlyList<ProblemRecord>> _files = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, IReadOnlyList<EvalRecord>> _files = new(StringComparer.Ordinal);
 
         public Dictionary<string, double> Values(string relative, EvalMetric metric, string split, int k)
         {
             string path = Path.GetFullPath(Path.Combine(dir, relative));
             if (!_files.TryGetValue(path, out var records))
-                _files[path] = records = ProblemRecordFile.Read(path);
+                _files[path] = records = EvalRecordsFile.Read(path);
             return MetricValues.Of(records, metric, split, k, path);
         }
     }

@@ -1,4 +1,5 @@
 using ReMiT.Tasks.Evaluation;
+using ReMiT.Training.Reporting;
 
 namespace ReMiT.Training.Experiments;
 
@@ -13,7 +14,7 @@ internal static class MetricValues
     /// (n_samples, n_answer | n_strict) for a sampled one.
     /// </summary>
     /// <param name="source">Names the file in errors.</param>
-    public static Dictionary<string, double> Of(IReadOnlyList<ProblemRecord> records, EvalMetric metric, string split, int k, string source)
+    public static Dictionary<string, double> Of(IReadOnlyList<EvalRecord> records, EvalMetric metric, string split, int k, string source)
     {
         ArgumentNullException.ThrowIfNull(records);
         if (!Splits.Contains(split))
@@ -38,7 +39,7 @@ internal static class MetricValues
         return values;
     }
 
-    private static double Sampled(ProblemRecord r, int correct, int k, string source)
+    private static double Sampled(EvalRecord r, int correct, int k, string source)
     {
         if (k > r.NSamples)
             throw new InvalidDataException($"{source}: problem {r.ProblemId} has n_samples={r.NSamples}, too few for pass@{k}; evaluate with at least {k} samples per problem or ask for a smaller k");

@@ -82,14 +82,7 @@ public sealed class BarPlot
             PlotStyle.MarkEmpty(plot);
         }
 
-        if (Reference is { } reference && double.IsFinite(reference.Y))
-        {
-            var line = plot.Add.HorizontalLine(reference.Y);
-            line.LinePattern = LinePattern.Dashed;
-            line.LineWidth = 1.5f;
-            line.Color = Colors.Gray;
-            plot.Legend.ManualItems.Add(new LegendItem { LabelText = reference.Label, LineColor = Colors.Gray, LineWidth = 1.5f, LinePattern = LinePattern.Dashed });
-        }
+        PlotStyle.AddReference(plot, Reference);
 
         plot.Axes.Bottom.SetTicks(
             Enumerable.Range(0, Groups.Count).Select(g => g * (n + 1) + (n - 1) / 2.0).ToArray(),
@@ -99,8 +92,7 @@ public sealed class BarPlot
         // Head-room above the tallest bar for its value label and the legend.
         var limits = plot.Axes.GetLimits();
         PlotStyle.ApplyYLimits(plot, YMin, YMax ?? (bars.Count > 0 ? limits.Top + 0.15 * (limits.Top - (YMin ?? limits.Bottom)) : null));
-        plot.ShowLegend(Alignment.UpperRight);
-        if (_series.Count == 0) plot.HideLegend();
+        PlotStyle.ShowManualLegend(plot, _series.Count);
         return plot.GetImageBytes(Width, Height, ImageFormat.Png);
     }
 

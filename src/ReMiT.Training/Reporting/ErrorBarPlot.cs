@@ -79,14 +79,7 @@ public sealed class ErrorBarPlot
         }
         if (!any) PlotStyle.MarkEmpty(plot);
 
-        if (Reference is { } reference && double.IsFinite(reference.Y))
-        {
-            var line = plot.Add.HorizontalLine(reference.Y);
-            line.LinePattern = LinePattern.Dashed;
-            line.LineWidth = 1.5f;
-            line.Color = Colors.Gray;
-            plot.Legend.ManualItems.Add(new LegendItem { LabelText = reference.Label, LineColor = Colors.Gray, LineWidth = 1.5f, LinePattern = LinePattern.Dashed });
-        }
+        PlotStyle.AddReference(plot, Reference);
 
         if (any)
         {
@@ -96,8 +89,7 @@ public sealed class ErrorBarPlot
             plot.Axes.SetLimitsX(-0.6, Groups.Count - 0.4);
             PlotStyle.ApplyYLimits(plot, YMin, YMax);
         }
-        plot.ShowLegend(Alignment.UpperRight);
-        if (_series.Count == 0) plot.HideLegend();
+        PlotStyle.ShowManualLegend(plot, _series.Count);
         return plot.GetImageBytes(Width, Height, ImageFormat.Png);
     }
 

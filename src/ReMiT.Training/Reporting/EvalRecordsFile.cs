@@ -27,12 +27,16 @@ public static class EvalRecordsFile
         AtomicFile.WriteAllText(path, text.ToString());
     }
 
-    /// <summary>Reads a records file; a malformed line throws naming the file and line.</summary>
+    /// <summary>
+    /// Reads a records file. A malformed line, or a problem id seen twice, throws naming the file and line: a silently
+    /// skipped or doubled problem would unpair every comparison that uses the file.
+    /// </summary>
     public static IReadOnlyList<EvalRecord> Read(string path)
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"{path}: no eval records; evaluate the model first (the eval:<model> stage)", path);
         var records = new List<EvalRecord>();
+        var firstLine = new Dictionary<string, int>(StringComparer.Ordinal);
         int lineNumber = 0;
         foreach (string line in File.ReadLines(path))
         {
@@ -48,6 +52,9 @@ public static class EvalRecordsFile
             {
                 throw new InvalidDataException($"{path}:{lineNumber}: not an eval record ({e.Message}); re-run that model's eval or delete the file", e);
             }
+            string id = records[^1].ProblemId;
+            if (!firstLine.TryAdd(id, lineNumber))
+                throw new InvalidDataException($"{path}:{lineNumber}: problem_id '{id}' already appeared on line {firstLine[id]}; each problem must appear once per file");
         }
         return records;
     }

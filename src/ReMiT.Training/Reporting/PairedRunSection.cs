@@ -11,7 +11,6 @@ namespace ReMiT.Training.Reporting;
 /// </summary>
 internal static class PairedRunSection
 {
-    public const string EvalFolder = "eval";
     public const string PlotFileName = "paired_differences.png";
     private static readonly EvalMetric[] Metrics = [EvalMetric.GreedyStrict, EvalMetric.GreedyAnswer];
     private static readonly string[] Splits = ["id", "edge", "hard"];
@@ -19,15 +18,15 @@ internal static class PairedRunSection
     /// <summary>Appends the section when the eval files it needs exist; problems with them go to <paramref name="warn"/>.</summary>
     public static void Write(StringBuilder md, string runDir, IReadOnlyList<StageSummary> stages, Action<string> warn)
     {
-        var files = new Dictionary<string, IReadOnlyList<ProblemRecord>?>(StringComparer.Ordinal);
-        IReadOnlyList<ProblemRecord>? Records(string model)
+        var files = new Dictionary<string, IReadOnlyList<EvalRecord>?>(StringComparer.Ordinal);
+        IReadOnlyList<EvalRecord>? Records(string model)
         {
             if (files.TryGetValue(model, out var cached)) return cached;
-            string path = Path.Combine(runDir, EvalFolder, model + ".jsonl");
-            IReadOnlyList<ProblemRecord>? read = null;
+            string path = EvalRecordsFile.PathFor(runDir, model);
+            IReadOnlyList<EvalRecord>? read = null;
             if (File.Exists(path))
             {
-                try { read = ProblemRecordFile.Read(path); }
+                try { read = EvalRecordsFile.Read(path); }
                 catch (InvalidDataException e) { warn($"paired comparisons: {e.Message}"); }
             }
             return files[model] = read;
@@ -37,7 +36,7 @@ internal static class PairedRunSection
         void Compare(string a, string b, EvalMetric metric, string split)
         {
             if (Records(a) is not { } ra || Records(b) is not { } rb) return;
-            string fa = Path.Combine(EvalFolder, a + ".jsonl"), fb = Path.Combine(EvalFolder, b + ".jsonl");
+            string fa = Path.Combine(EvalRecordsFile.Folder, a + EvalRecordsFile.Extension), fb = Path.Combine(EvalRecordsFile.Folder, b + EvalRecordsFile.Extension);
             var va = MetricValues.Of(ra, metric, split, 1, fa);
             var vb = MetricValues.Of(rb, metric, split, 1, fb);
             if (va.Count == 0 && vb.Count == 0) return; // the run did not evaluate this split

@@ -31,4 +31,25 @@ internal static class PlotStyle
         text.LabelAlignment = Alignment.MiddleCenter;
         plot.Axes.SetLimits(-1, 1, -1, 1);
     }
+
+    /// <summary>
+    /// The dashed grey reference line (e.g. the guess baseline, or 0 for a difference) with its own legend entry, for
+    /// charts whose legend is built by hand (bars and error bars draw one entry per series, not per drawn shape).
+    /// </summary>
+    public static void AddReference(Plot plot, ReferenceLine? reference)
+    {
+        if (reference is not { } r || !double.IsFinite(r.Y)) return;
+        var line = plot.Add.HorizontalLine(r.Y);
+        line.LinePattern = LinePattern.Dashed;
+        line.LineWidth = 1.5f;
+        line.Color = Colors.Gray;
+        plot.Legend.ManualItems.Add(new LegendItem { LabelText = r.Label, LineColor = Colors.Gray, LineWidth = 1.5f, LinePattern = LinePattern.Dashed });
+    }
+
+    /// <summary>Shows a hand-built legend in the upper right; a chart without series shows none.</summary>
+    public static void ShowManualLegend(Plot plot, int seriesCount)
+    {
+        plot.ShowLegend(Alignment.UpperRight);
+        if (seriesCount == 0) plot.HideLegend();
+    }
 }

@@ -58,6 +58,14 @@ public sealed class NodeOptionsTests
     }
 
     [Fact]
+    public void AkkaConfig_Defaults_SchedulerTicks20TimesASecond()
+    {
+        // An idle node woke 100 times a second at Akka's 10 ms default tick (bench/RESULTS.md, idle nodes).
+        var config = ClusterNode.AkkaConfig(new NodeOptions { Roles = ["rollout"], RunDirectory = "x", SeedNodes = ["akka.tcp://remit@a:1"] });
+        Assert.Equal(TimeSpan.FromMilliseconds(50), config.GetTimeSpan("akka.scheduler.tick-duration"));
+    }
+
+    [Fact]
     public void WithEnvironment_TimingVariables_SetTheAkkaTimings()
     {
         var o = new NodeOptions { Roles = ["rollout"], RunDirectory = "x", SeedNodes = ["akka.tcp://remit@a:1"] }

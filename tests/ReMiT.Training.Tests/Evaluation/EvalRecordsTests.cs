@@ -60,6 +60,31 @@ public sealed class EvalRecordsTests
     }
 
     [Fact]
+    public void Read_ProblemTwice_ThrowsNamingBothLines()
+    {
+        using var dir = new TempDir();
+        string path = EvalRecordsFile.PathFor(dir.Path, "base");
+        EvalRecordsFile.Write(path, [Gsm("a", 2, "id", true, true, 1, 1), Gsm("b", 2, "id", true, true, 1, 1), Gsm("a", 3, "edge", false, false, 1, 0)]);
+
+        var e = Assert.Throws<InvalidDataException>(() => EvalRecordsFile.Read(path));
+        Assert.Contains("base.jsonl:3", e.Message);
+        Assert.Contains("'a' already appeared on line 1", e.Message);
+    }
+
+    [Fact]
+    public void Read_UnknownFields_Ignored()
+    {
+        // Newer evaluators may add fields; older readers (the experiment statistics) must still pair the problems.
+        using var dir = new TempDir();
+        string path = EvalRecordsFile.PathFor(dir.Path, "base");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, "{\"problem_id\": \"b\", \"task\": \"kk\", \"people\": 4, \"split\": \"hard\", \"eval_split\": \"test\", \"future\": [1, 2]}\n");
+
+        var record = Assert.Single(EvalRecordsFile.Read(path));
+        Assert.Equal(("b", 4, "hard"), (record.ProblemId, record.Difficulty, record.Split));
+    }
+
+    [Fact]
     public void Recompute_FromRecords_ResultsRowsEqualRowsFromRecordsAndNameEvalSplit()
     {
         using var dir = new TempDir();

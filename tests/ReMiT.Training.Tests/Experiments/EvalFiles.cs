@@ -10,7 +10,7 @@ internal static class EvalFiles
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var lines = outcomes.Select((ok, i) => string.Create(CultureInfo.InvariantCulture,
-            $$"""{"problem_id":"p{{firstId + i}}","task":"gsm","op":3,"split":"{{split}}","mode":"forward","template":"t0","greedy_answer":{{(ok ? "true" : "false")}},"greedy_strict":{{(ok ? "true" : "false")}},"n_samples":4,"n_answer":{{sampledCorrect}},"n_strict":{{sampledCorrect}},"note":"extra"}"""));
+            $$"""{"problem_id":"p{{firstId + i}}","task":"gsm","op":3,"split":"{{split}}","eval_split":"test","mode":"forward","template":"t0","greedy_answer":{{(ok ? "true" : "false")}},"greedy_strict":{{(ok ? "true" : "false")}},"n_samples":4,"n_answer":{{sampledCorrect}},"n_strict":{{sampledCorrect}},"note":"extra"}"""));
         File.AppendAllLines(path, lines);
     }
 

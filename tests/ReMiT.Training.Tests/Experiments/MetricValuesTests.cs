@@ -1,15 +1,23 @@
 using ReMiT.Training.Experiments;
+using ReMiT.Training.Reporting;
 
 namespace ReMiT.Training.Tests.Experiments;
 
 public sealed class MetricValuesTests
 {
-    private static readonly ProblemRecord[] Records =
+    private static readonly EvalRecord[] Records =
     [
-        new("a", "gsm", "id", true, false, 4, 2, 1),
-        new("b", "gsm", "edge", false, false, 4, 0, 0),
-        new("c", "gsm", "id", true, true, 4, 4, 4),
+        Record("a", "id", true, false, 4, 2, 1),
+        Record("b", "edge", false, false, 4, 0, 0),
+        Record("c", "id", true, true, 4, 4, 4),
     ];
+
+    private static EvalRecord Record(string id, string split, bool greedyAnswer, bool greedyStrict, int samples, int answer, int strict) =>
+        new()
+        {
+            ProblemId = id, Task = "gsm", Op = 3, Split = split, EvalSplit = "test", GreedyAnswer = greedyAnswer, GreedyStrict = greedyStrict,
+            NSamples = samples, NAnswer = answer, NStrict = strict,
+        };
 
     [Fact]
     public void Of_GreedyStrictOnId_ZeroOnePerProblemOfThatSplit()

@@ -34,6 +34,9 @@ public static class RemitHocon
     /// <summary>Heartbeats a node may miss (as time) before it counts as unreachable; Akka's default is 3 s.</summary>
     public static readonly TimeSpan AcceptableHeartbeatPause = TimeSpan.FromSeconds(10);
 
+    /// <summary>Resolution of Akka's scheduler; coarse because nothing we schedule needs better than 50 ms.</summary>
+    public static readonly TimeSpan SchedulerTick = TimeSpan.FromMilliseconds(50);
+
     private static readonly string SerializerType = TypeName(typeof(RemitSerializer));
     private static readonly string MessageType = TypeName(typeof(IRemitMessage));
 
@@ -62,6 +65,9 @@ public static class RemitHocon
             down-all-when-unstable = on
           }
         }
+        # Every timer here is a second or longer (heartbeats, gossip, leases); the 10 ms default tick woke each idle
+        # node 100 times a second, part of the ~0.08 core an idle node burnt (bench/RESULTS.md, idle nodes).
+        akka.scheduler.tick-duration = {{(int)SchedulerTick.TotalMilliseconds}}ms
         """;
 
     /// <summary>The fragment parsed; use as a fallback under node-specific settings.</summary>
