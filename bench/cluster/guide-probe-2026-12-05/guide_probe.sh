@@ -2,6 +2,7 @@
 # Run from anywhere: bench/cluster/guide-probe-2026-12-05/guide_probe.sh OUT (needs a Release build of the CLI).
 # The cluster half of bench/cluster/guide_step.sh (same settings), with per-process CPU sampled.
 # PIN=1: the learner alone on CPU 0, every other node on CPU 1 (results: default.txt, pinned.txt).
+# NICE_GUIDE=N: the guide node runs at nice N, so the learner's threads win every contended time slice.
 set -u
 out=$1; shift
 here=$(cd "$(dirname "$0")" && pwd); cd "$here/../../.."
@@ -10,6 +11,9 @@ sets=(--set pretrain.stable_steps=100 --set pretrain.documents=4000 --set tokeni
 rm -rf "$out"; mkdir -p "$out"
 "$here/cpu_sampler.sh" "$out/cpu.txt" & sampler=$!
 place=()
+if [ -n "${NICE_GUIDE:-}" ]; then
+  ( for _ in $(seq 1 1200); do p=$(pgrep -f "remit node --role guide" | head -1); [ -n "$p" ] && { renice -n "$NICE_GUIDE" -p "$p" >/dev/null; exit 0; }; sleep 0.5; done ) &
+fi
 if [ "${PIN:-0}" = 1 ]; then "$here/pin_learner.sh" > "$out/pin.log" 2>&1 & place=(taskset -c 1); fi
 "${place[@]}" env REMIT=src/ReMiT.Cli/bin/Release/net10.0/linux-x64/remit cluster/local/up.sh --preset "${PRESET:-tiny}" --learners 1 --rollouts 1 --out "$out/cluster" "${sets[@]}" "$@" > "$out/up.log" 2>&1
 kill $sampler
