@@ -32,6 +32,8 @@ public static class GenerationEngine
 {
     // Checking "all stopped?" copies a flag to the host; doing it every few steps keeps a GPU busy.
     private const int StopCheckInterval = 8;
+    // At a check, stopped rows leave the batch once at most this fraction of the rows is still running.
+    private const double CompactWhenRunningAtMost = 0.75;
 
     public static IReadOnlyList<Completion> Generate(DecoderModel model, IReadOnlyList<int[]> prompts, GenerationOptions options)
     {
@@ -55,42 +57,75 @@ public static class GenerationEngine
             // a pad query may attend to itself only, so no softmax row is empty (NaN); its output is unused
             var prefillMask = ((causal & valid.unsqueeze(1)) | self).unsqueeze(1);             // (P, 1, L, L)
             using var promptCache = model.NewCache(promptCount, maxPrompt + options.MaxNewTokens);
+            long[] tokens;
+            float[] logProbs;
+            bool[] alive;
+            int steps = 0;
             var lastLogits = model.Forward(ids, positions, prefillMask, promptCache)[.., -1, ..]; // (P, V)
 
             // ---- copy the prompt state for G samples each ----
             var rowOfPrompt = arange(promptCount, device: device).repeat_interleave(g);        // (R,)
-            using var cache = promptCache.Select(rowOfPrompt);
-            var logits = lastLogits.index_select(0, rowOfPrompt);                               // (R, V)
-            var keyValid = valid.index_select(0, rowOfPrompt);                                  // (R, L)
-            var nextPosition = positions[.., -1].index_select(0, rowOfPrompt) + 1;              // (R,)
-
-            var stopIds = tensor((options.StopTokens ?? []).Select(t => (long)t).ToArray(), ScalarType.Int64, device);
-            var stopped = zeros(rows, ScalarType.Bool, device: device);
-            var tokenSteps = new List<Tensor>();
-            var logProbSteps = new List<Tensor>();
-            var aliveSteps = new List<Tensor>();
-            for (int step = 0; step < options.MaxNewTokens; step++)
+            var cache = promptCache.Select(rowOfPrompt);
+            try
             {
-                var (token, logProb) = Sampler.Next(logits, options.Sampling, generator);       // (R,), (R,)
-                aliveSteps.Add(stopped.logical_not());
-                tokenSteps.Add(token);
-                logProbSteps.Add(logProb);
-                if (stopIds.numel() > 0) stopped = stopped | isin(token, stopIds);
-                if (step == options.MaxNewTokens - 1) break;
-                if ((step + 1) % StopCheckInterval == 0 && stopped.all().item<bool>()) break;
+                var logits = lastLogits.index_select(0, rowOfPrompt);                           // (A, V), A active rows
+                var keyValid = valid.index_select(0, rowOfPrompt);                              // (A, Tk)
+                var nextPosition = positions[.., -1].index_select(0, rowOfPrompt) + 1;          // (A,)
+                var activeRows = arange(rows, device: device);                                  // (A,) → row in 0…R−1
 
-                keyValid = cat([keyValid, ones(rows, 1, ScalarType.Bool, device: device)], 1); // (R, Tk)
-                var stepLogits = model.Forward(token.unsqueeze(1), nextPosition.unsqueeze(1),
-                                               keyValid.unsqueeze(1).unsqueeze(1), cache);      // (R, 1, V)
-                logits = stepLogits[.., -1, ..];
-                nextPosition = nextPosition + 1;
+                // Outputs for all R rows, written per step at the rows still active; a dropped row stays "not alive".
+                var tokensOut = zeros(rows, options.MaxNewTokens, ScalarType.Int64, device: device);
+                var logProbsOut = zeros(rows, options.MaxNewTokens, ScalarType.Float32, device: device);
+                var aliveOut = zeros(rows, options.MaxNewTokens, ScalarType.Bool, device: device);
+                var stopIds = tensor((options.StopTokens ?? []).Select(t => (long)t).ToArray(), ScalarType.Int64, device);
+                var stopped = zeros(rows, ScalarType.Bool, device: device);                     // (A,)
+                for (int step = 0; step < options.MaxNewTokens; step++)
+                {
+                    var (token, logProb) = Sampler.Next(logits, options.Sampling, generator);   // (A,), (A,)
+                    tokensOut.select(1, step).index_copy_(0, activeRows, token);
+                    logProbsOut.select(1, step).index_copy_(0, activeRows, logProb.to(ScalarType.Float32));
+                    aliveOut.select(1, step).index_copy_(0, activeRows, stopped.logical_not());
+                    steps = step + 1;
+                    if (stopIds.numel() > 0) stopped = stopped | isin(token, stopIds);
+                    if (step == options.MaxNewTokens - 1) break;
+                    if ((step + 1) % StopCheckInterval == 0)
+                    {
+                        long running = (long)stopped.logical_not().sum().item<long>();
+                        if (running == 0) break;
+                        // Stopped rows would otherwise be decoded to the end with the longest one; drop them once
+                        // enough have stopped to pay for copying the cache (sampled evals: a few rambling rows
+                        // kept hundreds of finished ones busy).
+                        if (running <= stopped.shape[0] * CompactWhenRunningAtMost)
+                        {
+                            var keep = stopped.logical_not().nonzero().squeeze(1);
+                            var smaller = cache.Select(keep);
+                            cache.Dispose();
+                            cache = smaller;
+                            activeRows = activeRows.index_select(0, keep);
+                            token = token.index_select(0, keep);
+                            keyValid = keyValid.index_select(0, keep);
+                            nextPosition = nextPosition.index_select(0, keep);
+                            stopped = stopped.index_select(0, keep);
+                        }
+                    }
+
+                    int active = (int)stopped.shape[0];
+                    keyValid = cat([keyValid, ones(active, 1, ScalarType.Bool, device: device)], 1); // (A, Tk)
+                    var stepLogits = model.Forward(token.unsqueeze(1), nextPosition.unsqueeze(1),
+                                                   keyValid.unsqueeze(1).unsqueeze(1), cache);  // (A, 1, V)
+                    logits = stepLogits[.., -1, ..];
+                    nextPosition = nextPosition + 1;
+                }
+
+                // ---- one copy to the host at the end ----
+                tokens = tokensOut[.., ..steps].contiguous().cpu().data<long>().ToArray();          // (R, S)
+                logProbs = logProbsOut[.., ..steps].contiguous().cpu().data<float>().ToArray();
+                alive = aliveOut[.., ..steps].contiguous().cpu().data<bool>().ToArray();
             }
-
-            // ---- one copy to the host at the end ----
-            long[] tokens = stack(tokenSteps, 1).cpu().data<long>().ToArray();                  // (R, S)
-            float[] logProbs = stack(logProbSteps, 1).cpu().data<float>().ToArray();
-            bool[] alive = stack(aliveSteps, 1).cpu().data<bool>().ToArray();
-            int steps = tokenSteps.Count;
+            finally
+            {
+                cache.Dispose();
+            }
             var stopSet = new HashSet<int>(options.StopTokens ?? []);
             var result = new Completion[rows];
             for (int r = 0; r < rows; r++)

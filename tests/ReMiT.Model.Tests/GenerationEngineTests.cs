@@ -59,6 +59,51 @@ public sealed class GenerationEngineTests : IDisposable
     }
 
     [Fact]
+    public void Generate_Greedy_RowsThatStopEarlyLeaveTheBatch_OthersUnchanged()
+    {
+        // A stop token that ends one prompt within the first stop check (8 steps) but appears nowhere in the other
+        // prompts' 24 tokens: that row leaves the batch at step 8 and the others are decoded on without it.
+        var options = new GenerationOptions(24, new SamplingOptions(0));
+        var free = GenerationEngine.Generate(_model, Prompts, options);
+        var (early, stop) = Enumerable.Range(0, Prompts.Length)
+            .SelectMany(p => free[p].TokenIds.Take(6).Select(t => (Prompt: p, Token: t)))
+            .FirstOrDefault(c => Enumerable.Range(0, Prompts.Length).All(q => q == c.Prompt || !free[q].TokenIds.Contains(c.Token)), (Prompt: -1, Token: -1));
+        Assert.True(stop >= 0, "no token ends one prompt early and no other: " + string.Join(" | ", free.Select(f => string.Join(",", f.TokenIds))));
+
+        var batched = GenerationEngine.Generate(_model, Prompts, options with { StopTokens = [stop] });
+
+        Assert.True(batched[early].Stopped);
+        Assert.Equal(free[early].TokenIds[..(Array.IndexOf(free[early].TokenIds, stop) + 1)], batched[early].TokenIds);
+        foreach (int p in Enumerable.Range(0, Prompts.Length).Where(p => p != early))
+        {
+            Assert.False(batched[p].Stopped);
+            Assert.Equal(free[p].TokenIds, batched[p].TokenIds);
+            float[] alone = Assert.Single(GenerationEngine.Generate(_model, [Prompts[p]], options)).LogProbs;
+            for (int i = 0; i < alone.Length; i++) Assert.Equal(alone[i], batched[p].LogProbs[i], 4);
+        }
+    }
+
+    [Fact]
+    public void Generate_SampledWithStops_CachedLogProbsEqualFullForwardRecompute()
+    {
+        // Sampled rows stop at different steps, so the batch shrinks several times; every kept row's cache must
+        // still be its own: each token's log-prob equals a full forward of prompt + completion.
+        var free = GenerationEngine.Generate(_model, Prompts, new GenerationOptions(10, new SamplingOptions(0)));
+        var options = new GenerationOptions(40, new SamplingOptions(1.0), SamplesPerPrompt: 6, StopTokens: [free[1].TokenIds[1], free[2].TokenIds[2]], Seed: 4);
+        var completions = GenerationEngine.Generate(_model, Prompts, options);
+
+        var lengths = completions.Select(c => c.TokenIds.Length).ToArray();
+        Assert.True(lengths.Min() < 8 && lengths.Max() > 16, $"rows must stop at different checks for this test to shrink the batch; lengths {string.Join(",", lengths)}");
+        foreach (var c in completions)
+        {
+            float[] recomputed = FullForwardLogProbs(Prompts[c.PromptIndex], c.TokenIds, 1.0);
+            for (int i = 0; i < c.TokenIds.Length; i++)
+                Assert.True(Math.Abs(recomputed[i] - c.LogProbs[i]) < 1e-4,
+                    $"prompt {c.PromptIndex} sample {c.SampleIndex} token {i}: cached {c.LogProbs[i]}, full {recomputed[i]}");
+        }
+    }
+
+    [Fact]
     public void Generate_SameSeed_SameSamples_DifferentSeed_Different()
     {
         GenerationOptions With(long seed) => new(16, new SamplingOptions(1.0), SamplesPerPrompt: 4, Seed: seed);
