@@ -1,12 +1,17 @@
 using System.CommandLine;
 using ReMiT.Cli.Commands;
+using ReMiT.Model;
 
 namespace ReMiT.Cli;
 
 /// <summary>The <c>remit</c> command line: this file only wires the subcommands together.</summary>
 public static class Program
 {
-    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+    public static int Main(string[] args)
+    {
+        HostAllocator.Tune(); // before libtorch allocates anything (bench/RESULTS.md, "Host allocator")
+        return Run(args, Console.Out, Console.Error);
+    }
 
     /// <summary>Runs the command line with the given writers (tests pass their own).</summary>
     /// <remarks>A command line that does not parse (unknown or missing flag, bad value) exits 2, like every other usage error.</remarks>

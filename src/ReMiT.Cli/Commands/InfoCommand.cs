@@ -16,6 +16,7 @@ internal static class InfoCommand
             output.WriteLine($"libtorch:    {info.LibTorchPath} ({info.LibTorchSource})");
             output.WriteLine($"cuda:        {(info.CudaAvailable ? $"available, {info.CudaDeviceCount} device(s)" : "not available")}");
             output.WriteLine($"cpu threads: {info.Threads}");
+            output.WriteLine($"host malloc: {HostAllocator.Status}");
             output.WriteLine($"device:      {(info.CudaAvailable ? "cuda" : "cpu")} (default for --device auto)");
             return 0;
         });
