@@ -18,7 +18,7 @@ public sealed record AdamWOptions(double Beta1 = 0.9, double Beta2 = 0.95, doubl
 /// <para>
 /// Data parallel over a collective of N ranks, <c>zero</c> picks where the state lives. ZeRO 0: every rank holds
 /// the whole master and both moments, and <see cref="AverageGradients"/> all-reduces the gradient. ZeRO 1
-/// (Rajbhandari et al., "ZeRO", stage 1): rank r holds only its shard of the masters, moments and decay mask
+/// (Rajbhandari et al., "ZeRO", stage 1): rank r holds only its shard of the masters and moments
 /// (<see cref="ShardLayout"/>: 1/N of the flat buffer, padded to divide evenly); <see cref="AverageGradients"/>
 /// reduce-scatters the gradient, <see cref="Step"/> updates the shard with the same AdamW math — the clipping norm
 /// is global, from an all-reduce of the shards' squared norms — and all-gathers the updated masters into the model.
@@ -30,7 +30,7 @@ public sealed record AdamWOptions(double Beta1 = 0.9, double Beta2 = 0.95, doubl
 public sealed class FlatAdamW : IDisposable
 {
     private readonly (string Name, Parameter Param, long Offset, long Count)[] _slots;
-    private readonly Tensor _decay;          // this rank's shard: 1 where weight decay applies, else 0 (and 0 in padding)
+    private readonly (long Start, long Count)[] _decayRuns; // where weight decay applies in this rank's shard (merged runs)
     private readonly Tensor? _gradientShard; // ZeRO 1: this rank's shard of the averaged gradient
     private readonly AdamWOptions _options;
     private readonly ICollective? _collective;
@@ -86,18 +86,14 @@ public sealed class FlatAdamW : IDisposable
             }
         }
         Master = zeros(Layout.ShardLength, ScalarType.Float32, device).MoveToOuterDisposeScope();
-        _decay = zeros(Layout.ShardLength, ScalarType.Float32, device).MoveToOuterDisposeScope();
         using (var scope = NewDisposeScope())
         using (no_grad())
         {
             foreach (var (flat, shard, count) in Layout.Segments(Rank))
                 Master.narrow(0, shard, count).copy_(Gradient.narrow(0, flat, count));
-            foreach (var (_, param, at, count) in _slots)
-                if (param.dim() >= 2)
-                    foreach (var (_, shard, run) in Layout.Owned(Rank, at, count))
-                        _decay.narrow(0, shard, run).fill_(1.0f);
             Gradient.zero_();
         }
+        _decayRuns = DecayRuns();
         ExpAvg = zeros_like(Master).MoveToOuterDisposeScope();
         ExpAvgSq = zeros_like(Master).MoveToOuterDisposeScope();
         _gradientShard = IsSharded ? zeros_like(Master).MoveToOuterDisposeScope() : null;
@@ -182,7 +178,8 @@ public sealed class FlatAdamW : IDisposable
         StepCount++;
         double b1 = _options.Beta1, b2 = _options.Beta2;
         if (_options.WeightDecay != 0)
-            Master.addcmul_(Master, _decay, value: -lr * _options.WeightDecay);  // decoupled weight decay: θ −= lr·λ·θ where decayed
+            foreach (var (start, count) in _decayRuns)
+                Master.narrow(0, start, count).mul_(1.0 - lr * _options.WeightDecay);   // decoupled weight decay, as torch's AdamW
         ExpAvg.mul_(b1).add_(gradient, alpha: 1 - b1);
         ExpAvgSq.mul_(b2).addcmul_(gradient, gradient, value: 1 - b2);
         double bias1 = 1 - Math.Pow(b1, StepCount), bias2 = 1 - Math.Pow(b2, StepCount);
@@ -268,6 +265,22 @@ public sealed class FlatAdamW : IDisposable
         return full.narrow(0, 0, ParameterCount); // the view keeps the storage
     }
 
+    // The shard ranges of matrices and embeddings (dim ≥ 2), adjacent ones merged: a mask would cost 4 bytes per parameter.
+    private (long Start, long Count)[] DecayRuns()
+    {
+        var runs = new List<(long Start, long Count)>();
+        foreach (var (_, param, at, count) in _slots)
+        {
+            if (param.dim() < 2) continue;
+            foreach (var (_, shard, run) in Layout.Owned(Rank, at, count))
+            {
+                if (runs.Count > 0 && runs[^1].Start + runs[^1].Count == shard) runs[^1] = (runs[^1].Start, runs[^1].Count + run);
+                else runs.Add((shard, run));
+            }
+        }
+        return [.. runs];
+    }
+
     private void CopyFullIntoModel(Tensor full)
     {
         foreach (var (_, param, offset, count) in _slots)
@@ -276,6 +289,6 @@ public sealed class FlatAdamW : IDisposable
 
     public void Dispose()
     {
-        Master.Dispose(); Gradient.Dispose(); ExpAvg.Dispose(); ExpAvgSq.Dispose(); _decay.Dispose(); _gradientShard?.Dispose();
+        Master.Dispose(); Gradient.Dispose(); ExpAvg.Dispose(); ExpAvgSq.Dispose(); _gradientShard?.Dispose();
     }
 }

@@ -39,10 +39,10 @@ public static class MemoryPlanner
         // this rank's float32 gradient shard (4·shard).
         long gradients = p * s + (zero1 ? 4 * request.Ranks * shard + 4 * shard : 4 * p);
 
-        // Optimizer: FlatAdamW keeps four float32 flat buffers of P: Master (a separate copy even when the model is
-        // float32: the model's parameters are written from it), ExpAvg, ExpAvgSq, and the weight-decay mask _decay.
-        // ZeRO-1 keeps only this rank's shard of each.
-        long optimizer = 4 * 4 * shard;
+        // Optimizer: FlatAdamW keeps three float32 flat buffers of P: Master (a separate copy even when the model is
+        // float32: the model's parameters are written from it), ExpAvg and ExpAvgSq (weight decay is applied by ranges,
+        // with no mask). ZeRO-1 keeps only this rank's shard of each.
+        long optimizer = 3 * 4 * shard;
 
         // Optimizer step temporaries: FlatAdamW.Step updates in place; its one vector temporary is Adam's denominator,
         // ExpAvgSq.sqrt() (then divided and shifted in place): 4 bytes per element of this rank's shard. Under ZeRO-1
