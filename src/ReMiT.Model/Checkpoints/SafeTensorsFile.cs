@@ -106,6 +106,21 @@ public static class SafeTensorsFile
     }
 
     /// <summary>
+    /// Streams tensor <paramref name="name"/> of the file at <paramref name="path"/> straight into
+    /// <paramref name="destination"/>, a contiguous CPU tensor of the stored dtype and element count: only that
+    /// tensor's bytes are read, and no second copy of it is made (an optimizer state loads one buffer at a time).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not a well-formed safetensors file or holds no tensor of that name.</exception>
+    public static void ReadInto(string path, string name, torch.Tensor destination)
+    {
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        var header = ReadHeader(handle, path);
+        var entry = header.Tensors.FirstOrDefault(e => e.Name == name)
+            ?? throw new InvalidDataException($"{path}: tensor '{name}' is missing.");
+        ReadInto(handle, path, header, entry, destination);
+    }
+
+    /// <summary>
     /// Streams one tensor's bytes from an open file straight into <paramref name="destination"/>'s storage,
     /// in pieces of at most <see cref="ChunkBytes"/>: the file is never held in managed memory.
     /// </summary>

@@ -213,15 +213,27 @@ public static class TrainingCheckpoint
     /// </summary>
     public static void LoadOptimizer(string directory, FlatAdamW optimizer)
     {
+        ArgumentNullException.ThrowIfNull(optimizer);
         string path = Path.Combine(Resolve(directory) ?? directory, OptimizerFile);
-        using var scope = NewDisposeScope();
-        var tensors = SafeTensorsFile.Load(path);
-        foreach (string name in new[] { "master", "exp_avg", "exp_avg_sq", "step" })
-            if (!tensors.ContainsKey(name))
+        // Checked from the header before anything is read; then each buffer streams in on its own, so loading holds
+        // no second copy of the state (a ZeRO-1 rank reads through its gradient bucket and keeps its shard).
+        var entries = SafeTensorsFile.ReadHeader(path).Tensors.ToDictionary(e => e.Name);
+        foreach (string name in FlatAdamW.StateNames.Append("step"))
+            if (!entries.ContainsKey(name))
                 throw new InvalidDataException($"{path}: tensor '{name}' is missing.");
-        foreach (string name in new[] { "master", "exp_avg", "exp_avg_sq" })
-            if (tensors[name].numel() != optimizer.ParameterCount)
-                throw new InvalidDataException($"{path}: optimizer tensor '{name}' holds {tensors[name].numel()} values, the model has {optimizer.ParameterCount} parameters.");
-        optimizer.LoadState(tensors["master"], tensors["exp_avg"], tensors["exp_avg_sq"], tensors["step"].item<long>());
+        foreach (string name in FlatAdamW.StateNames)
+        {
+            var e = entries[name];
+            if (e.ElementCount != optimizer.ParameterCount || e.DType != "F32")
+                throw new InvalidDataException(
+                    $"{path}: optimizer tensor '{name}' is {e.DType} {e.ShapeText}, the model needs F32 [{optimizer.ParameterCount}]; the checkpoint is of another model.");
+        }
+        long step;
+        using (var stepTensor = zeros(entries["step"].ElementCount, ScalarType.Int64))
+        {
+            SafeTensorsFile.ReadInto(path, "step", stepTensor);
+            step = stepTensor.item<long>();
+        }
+        optimizer.LoadState((name, destination) => SafeTensorsFile.ReadInto(path, name, destination), step);
     }
 }

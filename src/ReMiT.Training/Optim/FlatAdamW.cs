@@ -218,35 +218,35 @@ public sealed class FlatAdamW : IDisposable
     /// </summary>
     public Tensor FullState(string name)
     {
-        var buffer = name switch
-        {
-            "master" => Master,
-            "exp_avg" => ExpAvg,
-            "exp_avg_sq" => ExpAvgSq,
-            _ => throw new ArgumentException($"'{name}' is not an optimizer state buffer; expected one of {string.Join(", ", StateNames)}.", nameof(name)),
-        };
+        var buffer = Buffer(name);
         if (!IsSharded) return buffer.narrow(0, 0, ParameterCount);
         DataParallel.AllGather(buffer, Gradient, Layout, _collective!);
         return Gradient.narrow(0, 0, ParameterCount);
     }
 
     /// <summary>
-    /// Loads a state in the full flat layout (<see cref="FullState"/>'s, from any rank count): this rank keeps
-    /// its shard, and the masters are written into the model.
+    /// Loads a state saved in the full flat layout (<see cref="FullState"/>'s, from any rank count), one buffer at a time:
+    /// <paramref name="readInto"/> fills a contiguous float32 CPU tensor of <see cref="ParameterCount"/> elements with the
+    /// buffer of that name (<see cref="StateNames"/>). It reads straight into the buffer when unsharded on CPU, and under
+    /// ZeRO 1 into the gradient bucket, of which this rank keeps its shard; the masters are then written into the model.
     /// </summary>
-    public void LoadState(Tensor master, Tensor expAvg, Tensor expAvgSq, long stepCount)
+    public void LoadState(Action<string, Tensor> readInto, long stepCount)
     {
-        foreach (var (name, t) in new[] { (nameof(master), master), (nameof(expAvg), expAvg), (nameof(expAvgSq), expAvgSq) })
-            if (t.numel() != ParameterCount)
-                throw new ArgumentException($"{name} holds {t.numel()} values, the model has {ParameterCount} parameters.", name);
+        ArgumentNullException.ThrowIfNull(readInto);
         using (var scope = NewDisposeScope())
         using (no_grad())
         {
-            foreach (var (source, target) in new[] { (master, Master), (expAvg, ExpAvg), (expAvgSq, ExpAvgSq) })
+            foreach (string name in StateNames)
             {
-                var flat = source.reshape(-1);
-                foreach (var (at, shard, count) in Layout.Segments(Rank))
-                    target.narrow(0, shard, count).copy_(flat.narrow(0, at, count));
+                var buffer = Buffer(name);
+                var full = (IsSharded ? Gradient : buffer).narrow(0, 0, ParameterCount);
+                var host = full.device_type == DeviceType.CPU ? full : empty(ParameterCount, ScalarType.Float32, CPU);
+                readInto(name, host);
+                if (IsSharded)
+                    foreach (var (at, shard, count) in Layout.Segments(Rank))
+                        buffer.narrow(0, shard, count).copy_(host.narrow(0, at, count));
+                else if (!ReferenceEquals(host, full))
+                    full.copy_(host);
             }
         }
         StepCount = stepCount;
@@ -264,6 +264,14 @@ public sealed class FlatAdamW : IDisposable
         DataParallel.AllGather(_gradientShard!, full, Layout, _collective!);
         return full.narrow(0, 0, ParameterCount); // the view keeps the storage
     }
+
+    private Tensor Buffer(string name) => name switch
+    {
+        "master" => Master,
+        "exp_avg" => ExpAvg,
+        "exp_avg_sq" => ExpAvgSq,
+        _ => throw new ArgumentException($"'{name}' is not an optimizer state buffer; expected one of {string.Join(", ", StateNames)}.", nameof(name)),
+    };
 
     // The shard ranges of matrices and embeddings (dim ≥ 2), adjacent ones merged: a mask would cost 4 bytes per parameter.
     private (long Start, long Count)[] DecayRuns()

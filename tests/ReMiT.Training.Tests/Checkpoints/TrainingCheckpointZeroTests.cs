@@ -128,4 +128,17 @@ public sealed class TrainingCheckpointZeroTests : IDisposable
         });
         Assert.All(messages, m => Assert.Contains("every rank", m));
     }
+
+    [Fact]
+    public void LoadOptimizer_AnotherModelsState_FailsNamingTheTensorBeforeReading()
+    {
+        using (var model = new DecoderModel(Config))
+        using (var optimizer = new FlatAdamW(model.named_parameters(), Adam))
+            TrainingCheckpoint.Save(_dir, model, optimizer, Meta(0));
+        using var bigger = new DecoderModel(Config with { NumHiddenLayers = 2 });
+        using var optimizer2 = new FlatAdamW(bigger.named_parameters(), Adam);
+        var e = Assert.Throws<InvalidDataException>(() => TrainingCheckpoint.LoadOptimizer(_dir, optimizer2));
+        Assert.Contains("'exp_avg'", e.Message);
+        Assert.Contains("another model", e.Message);
+    }
 }
