@@ -79,11 +79,12 @@ internal static class BenchParallelCommands
             string mode = options.Grpo ? "grpo" : options.Weighting == "uniform" ? "pretrain" : $"midtrain:{options.Weighting}";
             if (!quiet)
                 output.WriteLine($"bench dp {mode}: {result.Ranks} ranks x {get_num_threads()} threads, ZeRO {options.Zero}, {result.Steps} steps, {result.Tokens} tokens " +
-                                 $"in {result.Seconds:F2} s = {result.TokensPerS:F0} tokens/s, final loss {result.FinalLoss:F6}");
+                                 $"in {result.Seconds:F2} s = {result.TokensPerS:F0} tokens/s, final loss {result.FinalLoss:F6}, " +
+                                 $"peak resident per rank {string.Join(" / ", result.PeakResidentMbPerRank.Select(mb => $"{mb:F0}"))} MB");
             output.WriteLine(JsonSerializer.Serialize(new
             {
                 options.Preset.Name, Mode = mode, result.Ranks, Threads = get_num_threads(), options.Zero, result.Steps, result.Tokens,
-                result.Seconds, result.TokensPerS, result.FinalLoss,
+                result.Seconds, result.TokensPerS, result.FinalLoss, result.PeakResidentMbPerRank,
             }, SnakeCase));
             return 0;
         }, error));

@@ -30,6 +30,12 @@ public sealed record DataParallelBenchmarkResult(
 {
     public double TokensPerS => Tokens / Math.Max(Seconds, 1e-9);
 
+    /// <summary>
+    /// Each rank's peak resident memory during the run above its size before the model was built, in MB (10⁶ bytes;
+    /// Linux VmHWM after a reset, so NaN elsewhere): what ZeRO-1 saves per rank shows here.
+    /// </summary>
+    public IReadOnlyList<double> PeakResidentMbPerRank { get; init; } = [];
+
     public void Dispose()
     {
         foreach (var t in Tensors.Values) t.Dispose();
@@ -67,11 +73,19 @@ public static class DataParallelBenchmark
         string scratch = Directory.CreateTempSubdirectory("remit-bench-dp-").FullName;
         try
         {
+            bool linux = OperatingSystem.IsLinux();
+            long before = linux ? ResidentMemory.CurrentBytes() : 0;
+            linux = linux && ResidentMemory.ResetPeak();
             using var model = new DecoderModel(config);
             model.InitializeWeights(unchecked((long)options.Seed) + (collective?.Rank ?? 0));
             model.to(device);
             var lead = DataParallel.IsLead(collective) ? log : TextWriter.Null;
-            return options.Grpo ? Grpo(options, model, collective, lead) : Tokens(options, model, collective, lead, scratch);
+            var result = options.Grpo ? Grpo(options, model, collective, lead) : Tokens(options, model, collective, lead, scratch);
+            // Every rank fills its own slot; the sum over ranks is then the list (one all-reduce, the same on every rank).
+            var peaks = new float[collective?.Size ?? 1];
+            peaks[collective?.Rank ?? 0] = linux ? (ResidentMemory.PeakBytes() - before) / 1e6f : float.NaN;
+            if (DataParallel.IsDistributed(collective)) collective.AllReduceSum(peaks);
+            return result with { PeakResidentMbPerRank = [.. peaks.Select(p => (double)p)] };
         }
         finally
         {
