@@ -38,7 +38,7 @@ public sealed class FlatAdamWZeroTests
             nn.functional.cross_entropy(logits.reshape(-1, Config.VocabSize), tokens[.., 1..].reshape(-1)).backward();
             optimizer.GatherGradients();
             optimizer.AverageGradients();
-            norms[step] = optimizer.Step(3e-3, maxNorm: 0.5).item<float>();
+            norms[step] = optimizer.Step(3e-3, maxNorm: 0.1).item<float>();
         }
         return (Weights(model), norms);
     }
@@ -67,7 +67,7 @@ public sealed class FlatAdamWZeroTests
         var plain = new InProcessGroup(3).Run(c => Train(c, zero: 0, steps: 3, DataParallel.PieceElements));
         var sharded = new InProcessGroup(3).Run(c => Train(c, zero: 1, steps: 3, SmallBucket));
 
-        Assert.True(plain[0].Norms[0] > 0.5, $"the first gradient norm {plain[0].Norms[0]} must exceed the clip 0.5, so clipping is tested");
+        Assert.True(plain[0].Norms[0] > 0.1, $"the first gradient norm {plain[0].Norms[0]} must exceed the clip 0.1, so clipping is tested");
         for (int r = 0; r < 3; r++)
         {
             double weights = RelativeDifference(plain[0].Weights, sharded[r].Weights);
