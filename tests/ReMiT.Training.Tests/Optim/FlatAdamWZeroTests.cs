@@ -72,7 +72,8 @@ public sealed class FlatAdamWZeroTests
         {
             double weights = RelativeDifference(plain[0].Weights, sharded[r].Weights);
             Assert.True(weights < Tolerance, $"rank {r}: weights differ from plain data parallelism by {weights:E2} relative");
-            Assert.True(RelativeDifference(plain[0].Norms, sharded[r].Norms) < Tolerance,
+            // The global norm is √Σ‖g_r‖² of float32 shard norms against one float32 norm: rounding differs by ~1e-6.
+            Assert.True(RelativeDifference(plain[0].Norms, sharded[r].Norms) < 1e-5,
                 $"rank {r}: norms {string.Join(", ", sharded[r].Norms)} vs plain {string.Join(", ", plain[0].Norms)}");
         }
         // Guards the comparison: training moved the weights away from rank 0's start.
