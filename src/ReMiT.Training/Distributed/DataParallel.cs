@@ -89,8 +89,8 @@ public static class DataParallel
         CheckShardBuffers(full, shard, layout, collective);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var hostFull = OnHost(full, copyIn: true);
-        var hostShard = OnHost(shard, copyIn: false);
+        var hostFull = HostView(full, copyIn: true);
+        var hostShard = HostView(shard, copyIn: false);
         float* fullData = DataOf(hostFull), shardData = DataOf(hostShard);
         int n = collective.Size;
         foreach (var (start, block, shardOffset) in layout.Buckets)
@@ -109,8 +109,8 @@ public static class DataParallel
         CheckShardBuffers(full, shard, layout, collective);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var hostShard = OnHost(shard, copyIn: true);
-        var hostFull = OnHost(full, copyIn: false);
+        var hostShard = HostView(shard, copyIn: true);
+        var hostFull = HostView(full, copyIn: false);
         float* fullData = DataOf(hostFull), shardData = DataOf(hostShard);
         int n = collective.Size;
         foreach (var (start, block, shardOffset) in layout.Buckets)
@@ -133,7 +133,7 @@ public static class DataParallel
     }
 
     // The tensor itself when it is a contiguous CPU tensor, else a host copy (pinned for CUDA) the caller copies back.
-    private static Tensor OnHost(Tensor data, bool copyIn)
+    private static Tensor HostView(Tensor data, bool copyIn)
     {
         if (data.device_type == DeviceType.CPU && data.is_contiguous()) return data;
         var host = empty(data.shape, ScalarType.Float32, CPU);

@@ -9,8 +9,8 @@ namespace ReMiT.Training.Planning;
 /// H/Hkv query/key-value heads of D dims (A = H·D, K = Hkv·D), L layers, V vocabulary, N ranks.
 /// <para>
 /// Validated against the resident memory of a real step on CPU (<c>remit bench memory</c>; bench/RESULTS.md).
-/// The ZeRO-1 terms follow FlatAdamW's sharded buffers (ShardLayout); check them against a measurement of
-/// <c>remit bench dp --zero 1</c> on several ranks.
+/// The ZeRO-1 terms follow FlatAdamW's sharded buffers (ShardLayout); <c>remit bench dp --zero 0|1</c> on two ranks
+/// measured the difference the plan gives (bench/RESULTS.md).
 /// </para>
 /// </summary>
 public static class MemoryPlanner
