@@ -27,7 +27,7 @@ public sealed class PlanCommandTests : IDisposable
     public void Plan_ModelDirJson_PrintsEveryFieldWithHandCountedBytes()
     {
         var (exit, output, err) = _h.Run("plan", "--model", TinyModelDir(), "--ranks", "2", "--seq-len", "5", "--batch", "3",
-            "--rollout-batch", "6", "--group-size", "4", "--prompt-len", "3", "--max-new-tokens", "5", "--gpu-memory", "51680", "--json");
+            "--rollout-batch", "6", "--group-size", "4", "--prompt-len", "3", "--max-new-tokens", "5", "--gpu-memory", "44200", "--json");
 
         Assert.True(exit == 0, err);
         var o = Json(output);
@@ -35,12 +35,12 @@ public sealed class PlanCommandTests : IDisposable
         Assert.Equal(1160, o["params"]!.GetValue<long>());
         Assert.Equal(4640, o["weights_bytes"]!.GetValue<long>());
         Assert.Equal(9280, o["gradients_bytes"]!.GetValue<long>());
-        Assert.Equal(18560, o["optimizer_bytes"]!.GetValue<long>());
+        Assert.Equal(13920, o["optimizer_bytes"]!.GetValue<long>());
         Assert.Equal(16360, o["activations_bytes"]!.GetValue<long>());
         Assert.Equal(4096, o["kv_cache_bytes"]!.GetValue<long>());
-        Assert.Equal(51680, o["total_bytes"]!.GetValue<long>());
+        Assert.Equal(44200, o["total_bytes"]!.GetValue<long>());
         Assert.True(o["fits"]!.GetValue<bool>());                     // exactly the budget fits
-        Assert.Equal(51680, o["budget_bytes"]!.GetValue<long>());
+        Assert.Equal(44200, o["budget_bytes"]!.GetValue<long>());
         Assert.Equal(2, o["rows_per_rank"]!.GetValue<int>());
     }
 

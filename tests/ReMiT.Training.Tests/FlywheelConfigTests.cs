@@ -114,4 +114,19 @@ public sealed class FlywheelConfigTests
         var e = Assert.Throws<InvalidDataException>(() => ConfigLoader.Load(Preset("smoke"), ["train.activation_checkpointing=sometimes"]));
         Assert.Contains("train.activation_checkpointing", e.Message);
     }
+
+    [Fact]
+    public void Load_LearnerZero_ZeroByDefaultOneByOverride()
+    {
+        Assert.Equal(0, ConfigLoader.Load(Preset("smoke")).Learner.Zero);
+        Assert.Equal(1, ConfigLoader.Load(Preset("smoke"), ["learner.zero=1"]).Learner.Zero);
+    }
+
+    [Fact]
+    public void Load_LearnerZeroTwo_FailsNamingTheKeyAndTheChoices()
+    {
+        var e = Assert.Throws<InvalidDataException>(() => ConfigLoader.Load(Preset("smoke"), ["learner.zero=2"]));
+        Assert.Contains("learner.zero must be 0", e.Message);
+        Assert.Contains("got 2", e.Message);
+    }
 }

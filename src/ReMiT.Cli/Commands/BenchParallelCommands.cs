@@ -22,7 +22,8 @@ internal static class BenchParallelCommands
         var iters = new Option<int>("--iters") { Description = "Timed all-reduces (after 2 warmup ones).", DefaultValueFactory = _ => 20 };
         var json = new Option<bool>("--json") { Description = "Print only one JSON line." };
         var command = new Command("allreduce",
-            "Times in-place float32 MPI_Allreduce through the .NET binding after checking a sum and a broadcast on every rank; " +
+            "Times in-place float32 MPI_Allreduce, and MPI_Reduce_scatter_block + MPI_Allgather pairs (ZeRO-1's), through the .NET binding " +
+            "after checking a sum, a broadcast, a reduce-scatter and an all-gather on every rank; " +
             "prints algorithm and bus bandwidth (GB/s, bus = 2(N-1)/N x algorithm).\n\n" +
             "Example:\n  mpirun --allow-run-as-root --oversubscribe -np 2 remit bench allreduce --mb 64 --iters 20") { mb, iters, json };
         command.SetGuardedAction((p, output, error) => Collectives.Run(collective =>
@@ -32,7 +33,8 @@ internal static class BenchParallelCommands
             {
                 if (!p.GetValue(json))
                     output.WriteLine($"allreduce {r.Bytes >> 20} MiB x {r.Iterations} on {r.Ranks} ranks: {r.SecondsPerIteration * 1e3:F2} ms each, " +
-                                     $"algbw {r.AlgBandwidth:F2} GB/s, busbw {r.BusBandwidth:F2} GB/s, check {(r.RanksFailingCheck == 0 ? "ok on every rank" : $"FAILED on {r.RanksFailingCheck} ranks")}");
+                                     $"algbw {r.AlgBandwidth:F2} GB/s, busbw {r.BusBandwidth:F2} GB/s; reduce-scatter + all-gather {r.ShardedSecondsPerIteration * 1e3:F2} ms, " +
+                                     $"busbw {r.ShardedBusBandwidth:F2} GB/s; check {(r.RanksFailingCheck == 0 ? "ok on every rank" : $"FAILED on {r.RanksFailingCheck} ranks")}");
                 output.WriteLine(JsonSerializer.Serialize(r, SnakeCase));
             }
             if (r.RanksFailingCheck == 0) return 0;
@@ -51,30 +53,38 @@ internal static class BenchParallelCommands
         var accumulation = new Option<int>("--accumulation") { Description = "Micro-batches per step (token stages).", DefaultValueFactory = _ => 2 };
         var weighting = new Option<string>("--weighting") { Description = "uniform (pre-training) or remit (mid-training with a guide).", DefaultValueFactory = _ => "uniform" };
         var grpo = new Option<bool>("--grpo") { Description = "GRPO learner steps on synthetic rollouts instead of token training." };
+        var zero = new Option<int>("--zero")
+        {
+            Description = "ZeRO stage: 0 (every rank holds the whole optimizer state) or 1 (each holds 1/ranks of it; same weights).",
+            DefaultValueFactory = _ => 0,
+        };
         var outPath = new Option<string?>("--out") { Description = "Rank 0 writes the final float32 parameters here (safetensors)." };
         var json = new Option<bool>("--json") { Description = "Print only one JSON line." };
         var command = new Command("dp",
             "Trains a preset's model from a fixed seed on a fixed global batch through the real training loops, data parallel over " +
             "the mpirun ranks (or alone); any rank count must end with the same weights. Prints global tokens/s.\n\n" +
-            "Example:\n  mpirun --allow-run-as-root --oversubscribe -np 2 remit bench dp --steps 4 --out /tmp/dp2.safetensors")
-            { preset, steps, batch, seq, accumulation, weighting, grpo, outPath, json };
-        command.SetGuardedAction((p, output, error) => Collectives.Run(collective =>
+            "Example:\n  mpirun --allow-run-as-root --oversubscribe -np 2 remit bench dp --steps 4 --zero 1 --out /tmp/dp2.safetensors")
+            { preset, steps, batch, seq, accumulation, weighting, grpo, zero, outPath, json };
+        command.SetGuardedAction((p, output, error) => p.GetValue(zero) is not (0 or 1)
+            ? throw new ArgumentException($"--zero must be 0 or 1, got {p.GetValue(zero)}.")
+            : Collectives.Run(collective =>
         {
             TorchRuntime.EnsureLoaded();
             var options = new DataParallelBenchmarkOptions(ModelPresets.Get(p.GetValue(preset)!), p.GetValue(steps), p.GetValue(batch),
-                p.GetValue(seq), p.GetValue(accumulation), p.GetValue(weighting)!, p.GetValue(grpo));
+                p.GetValue(seq), p.GetValue(accumulation), p.GetValue(weighting)!, p.GetValue(grpo), Zero: p.GetValue(zero));
             bool quiet = p.GetValue(json);
             using var result = DataParallelBenchmark.Run(options, collective, quiet ? TextWriter.Null : output);
             if (collective.Rank != 0) return 0;
             if (p.GetValue(outPath) is { } path) SafeTensorsFile.Save(path, result.Tensors);
             string mode = options.Grpo ? "grpo" : options.Weighting == "uniform" ? "pretrain" : $"midtrain:{options.Weighting}";
             if (!quiet)
-                output.WriteLine($"bench dp {mode}: {result.Ranks} ranks x {get_num_threads()} threads, {result.Steps} steps, {result.Tokens} tokens " +
-                                 $"in {result.Seconds:F2} s = {result.TokensPerS:F0} tokens/s, final loss {result.FinalLoss:F6}");
+                output.WriteLine($"bench dp {mode}: {result.Ranks} ranks x {get_num_threads()} threads, ZeRO {options.Zero}, {result.Steps} steps, {result.Tokens} tokens " +
+                                 $"in {result.Seconds:F2} s = {result.TokensPerS:F0} tokens/s, final loss {result.FinalLoss:F6}, " +
+                                 $"peak resident per rank {string.Join(" / ", result.PeakResidentMbPerRank.Select(mb => $"{mb:F0}"))} MB");
             output.WriteLine(JsonSerializer.Serialize(new
             {
-                options.Preset.Name, Mode = mode, result.Ranks, Threads = get_num_threads(), result.Steps, result.Tokens,
-                result.Seconds, result.TokensPerS, result.FinalLoss,
+                options.Preset.Name, Mode = mode, result.Ranks, Threads = get_num_threads(), options.Zero, result.Steps, result.Tokens,
+                result.Seconds, result.TokensPerS, result.FinalLoss, result.PeakResidentMbPerRank,
             }, SnakeCase));
             return 0;
         }, error));

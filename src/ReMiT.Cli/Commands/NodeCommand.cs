@@ -77,7 +77,8 @@ internal static class NodeCommand
                 TorchSharp.torch.set_num_threads(int.TryParse(threads, out int t) && t > 0 ? t : throw new ArgumentException($"REMIT_THREADS='{threads}' is not a positive integer."));
             var metrics = new RemitMetrics();
             ICollective collective = options.Roles.Contains("learner")
-                ? new TimedCollective(Collectives.FromEnvironment(), seconds => metrics.AllReduceSeconds.Observe(seconds))
+                ? new TimedCollective(Collectives.FromEnvironment(), seconds => metrics.AllReduceSeconds.Observe(seconds),
+                                      seconds => metrics.ReduceScatterSeconds.Observe(seconds), seconds => metrics.AllGatherSeconds.Observe(seconds))
                 : new SingleProcessCollective();
             using var node = new NodeServices(options.RunDirectory, TorchRuntime.ResolveDevice(options.Device), metrics, output, collective,
                                               options.MetricsPort, cancel.Token);

@@ -100,7 +100,7 @@ internal static class PlanCommand
         void Row(string name, long bytes, string why) => output.WriteLine($"  {name,-16} {Human(bytes),11}  {why}");
         Row("weights", plan.WeightsBytes, "model parameters");
         Row("gradients", plan.GradientsBytes, "parameter .grad + float32 all-reduce bucket");
-        Row("optimizer", plan.OptimizerBytes, r.Zero == 1 ? "float32 master, moments, decay mask: 1/ranks each" : "float32 master, moments, decay mask");
+        Row("optimizer", plan.OptimizerBytes, r.Zero == 1 ? "float32 master and moments: 1/ranks each" : "float32 master and moments");
         Row("activations", plan.ActivationsBytes, "saved for backward, with the loss's (B, T, V) tensors");
         Row("optimizer step", plan.OptimizerStepBytes, "temporaries of the AdamW step, with the logits");
         Row("kv cache", plan.KvCacheBytes, $"{r.RolloutBatch} rollouts of {r.PromptLen} + {r.MaxNewTokens} positions, and their prompts' cache");

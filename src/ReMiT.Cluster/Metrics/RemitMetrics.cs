@@ -36,6 +36,10 @@ public sealed class RemitMetrics
         PolicyVersion = f.CreateGauge("remit_policy_version", "Latest policy version this node knows.");
         AllReduceSeconds = f.CreateHistogram("remit_allreduce_duration_seconds", "Wall time of one gradient all-reduce over the flat bucket.",
             new HistogramConfiguration { Buckets = DurationBuckets });
+        ReduceScatterSeconds = f.CreateHistogram("remit_reduce_scatter_duration_seconds", "Wall time of one gradient reduce-scatter bucket (ZeRO-1).",
+            new HistogramConfiguration { Buckets = DurationBuckets });
+        AllGatherSeconds = f.CreateHistogram("remit_allgather_duration_seconds", "Wall time of one parameter all-gather bucket (ZeRO-1).",
+            new HistogramConfiguration { Buckets = DurationBuckets });
         WeightsPublishSeconds = f.CreateHistogram("remit_weights_publish_duration_seconds", "Wall time to write, hash and announce one weights version.",
             new HistogramConfiguration { Buckets = DurationBuckets });
         WeightsLoadSeconds = f.CreateHistogram("remit_weights_load_duration_seconds", "Wall time to verify and load one weights version.",
@@ -73,6 +77,8 @@ public sealed class RemitMetrics
     public Histogram Staleness { get; }
     public Gauge PolicyVersion { get; }
     public Histogram AllReduceSeconds { get; }
+    public Histogram ReduceScatterSeconds { get; }
+    public Histogram AllGatherSeconds { get; }
     public Histogram WeightsPublishSeconds { get; }
     public Histogram WeightsLoadSeconds { get; }
     public Histogram StepSeconds { get; }

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace ReMiT.Cluster.Mpi;
 
 /// <summary>
-/// The dozen calls of Open MPI's C API we need, bound at run time from <c>libmpi.so.40</c> (MPI.NET
+/// The calls of Open MPI's C API we need, bound at run time from <c>libmpi.so.40</c> (MPI.NET
 /// is not on our package mirror, and this is all of it). Open MPI's handles are not integers but the
 /// addresses of exported globals: MPI_COMM_WORLD is <c>&amp;ompi_mpi_comm_world</c>, MPI_FLOAT
 /// <c>&amp;ompi_mpi_float</c>, MPI_SUM <c>&amp;ompi_mpi_op_sum</c>; MPI_IN_PLACE is <c>(void*)1</c>.
@@ -28,6 +28,8 @@ internal sealed unsafe class MpiNative
     private readonly delegate* unmanaged<nint, int*, int> _commRank;
     private readonly delegate* unmanaged<nint, int*, int> _commSize;
     private readonly delegate* unmanaged<void*, void*, int, nint, nint, nint, int> _allreduce;
+    private readonly delegate* unmanaged<void*, void*, int, nint, nint, nint, int> _reduceScatterBlock;
+    private readonly delegate* unmanaged<void*, int, nint, void*, int, nint, nint, int> _allgather;
     private readonly delegate* unmanaged<void*, int, nint, int, nint, int> _bcast;
     private readonly delegate* unmanaged<nint, int> _barrier;
     private readonly delegate* unmanaged<int, byte*, int*, int> _errorString;
@@ -44,6 +46,8 @@ internal sealed unsafe class MpiNative
         _commRank = (delegate* unmanaged<nint, int*, int>)Export(lib, "MPI_Comm_rank");
         _commSize = (delegate* unmanaged<nint, int*, int>)Export(lib, "MPI_Comm_size");
         _allreduce = (delegate* unmanaged<void*, void*, int, nint, nint, nint, int>)Export(lib, "MPI_Allreduce");
+        _reduceScatterBlock = (delegate* unmanaged<void*, void*, int, nint, nint, nint, int>)Export(lib, "MPI_Reduce_scatter_block");
+        _allgather = (delegate* unmanaged<void*, int, nint, void*, int, nint, nint, int>)Export(lib, "MPI_Allgather");
         _bcast = (delegate* unmanaged<void*, int, nint, int, nint, int>)Export(lib, "MPI_Bcast");
         _barrier = (delegate* unmanaged<nint, int>)Export(lib, "MPI_Barrier");
         _errorString = (delegate* unmanaged<int, byte*, int*, int>)Export(lib, "MPI_Error_string");
@@ -115,6 +119,14 @@ internal sealed unsafe class MpiNative
 
     public void AllReduceSumInPlace(float* data, int count) =>
         Check(_allreduce(InPlace, data, count, _float, _opSum, _commWorld), "MPI_Allreduce");
+
+    /// <summary>MPI_Reduce_scatter_block: sums Size·<paramref name="blockCount"/> floats over ranks; rank r receives block r.</summary>
+    public void ReduceScatterSum(float* data, float* block, int blockCount) =>
+        Check(_reduceScatterBlock(data, block, blockCount, _float, _opSum, _commWorld), "MPI_Reduce_scatter_block");
+
+    /// <summary>MPI_Allgather: every rank's <paramref name="blockCount"/> floats, in rank order, into <paramref name="data"/> on every rank.</summary>
+    public void AllGather(float* block, float* data, int blockCount) =>
+        Check(_allgather(block, blockCount, _float, data, blockCount, _float, _commWorld), "MPI_Allgather");
 
     public void Broadcast(float* data, int count, int root) =>
         Check(_bcast(data, count, _float, root, _commWorld), "MPI_Bcast");

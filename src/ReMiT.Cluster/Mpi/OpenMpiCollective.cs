@@ -6,8 +6,9 @@ namespace ReMiT.Cluster.Mpi;
 /// <see cref="ICollective"/> over Open MPI's MPI_COMM_WORLD, for processes started by
 /// <c>mpirun</c>. Initialises MPI (MPI_THREAD_SERIALIZED: learner code runs on pool threads) unless
 /// someone already did, and finalises it on dispose if it initialised it. Calls are serialised
-/// with a lock. Spans go over in pieces of at most 2^28 floats (1 GiB), so no call's byte count
-/// nears the 2^31 that some MPI transports still treat as a signed int.
+/// with a lock. All-reduces and broadcasts go over in pieces of at most 2^28 floats (1 GiB), so no call's byte count
+/// nears the 2^31 that some MPI transports still treat as a signed int; a reduce-scatter or all-gather is refused
+/// past that size, since its caller must choose the buckets (which elements a rank owns depends on them).
 /// </summary>
 public sealed unsafe class OpenMpiCollective : ICollective
 {
@@ -49,6 +50,38 @@ public sealed unsafe class OpenMpiCollective : ICollective
         }
     }
 
+    /// <summary>
+    /// One MPI_Reduce_scatter_block. Unlike an all-reduce it cannot be cut into pieces without changing which
+    /// elements a rank receives, so the whole call must stay within <see cref="PieceElements"/> floats: callers
+    /// with bigger buffers cut them into buckets of several blocks (ZeRO-1's ShardLayout does).
+    /// </summary>
+    public void ReduceScatterSum(ReadOnlySpan<float> data, Span<float> shard)
+    {
+        CollectiveChecks.Separate(data, shard, Size, nameof(data), nameof(shard));
+        WithinOneCall(data.Length, nameof(data));
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            fixed (float* full = data)
+            fixed (float* block = shard)
+                _mpi.ReduceScatterSum(full, block, shard.Length);
+        }
+    }
+
+    /// <summary>One MPI_Allgather; like <see cref="ReduceScatterSum"/> the whole call stays within <see cref="PieceElements"/> floats.</summary>
+    public void AllGather(ReadOnlySpan<float> shard, Span<float> data)
+    {
+        CollectiveChecks.Separate(data, shard, Size, nameof(data), nameof(shard));
+        WithinOneCall(data.Length, nameof(data));
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            fixed (float* block = shard)
+            fixed (float* full = data)
+                _mpi.AllGather(block, full, shard.Length);
+        }
+    }
+
     public void Broadcast(Span<float> data, int root)
     {
         if (root < 0 || root >= Size)
@@ -60,6 +93,13 @@ public sealed unsafe class OpenMpiCollective : ICollective
                 for (int at = 0; at < data.Length; at += PieceElements)
                     _mpi.Broadcast(first + at, Math.Min(PieceElements, data.Length - at), root);
         }
+    }
+
+    private static void WithinOneCall(int length, string name)
+    {
+        if (length > PieceElements)
+            throw new ArgumentException(
+                $"{name} holds {length} floats, over the {PieceElements} one reduce-scatter or all-gather moves; cut the buffer into buckets of at most that many (ShardLayout does).", name);
     }
 
     public void Barrier()

@@ -66,11 +66,15 @@ public static class SafeTensorsFile
     /// alignment then name, <c>__metadata__</c> first, header padded with spaces to a multiple of 8.
     /// Tensors may live on any device and need not be contiguous; they are not modified.
     /// </summary>
+    /// <param name="beforeWrite">Called with each tensor's name just before its bytes are written, in file order: a caller
+    /// can then fill one reused buffer per tensor (ZeRO-1 gathers each optimizer buffer into the same memory) instead of
+    /// holding every tensor at once. Only the header's shapes and dtypes are read before.</param>
     /// <exception cref="ArgumentException">A name is empty, reserved or repeated, or a dtype has no safetensors name.</exception>
     public static void Save(
         string path,
         IEnumerable<KeyValuePair<string, torch.Tensor>> tensors,
-        IReadOnlyDictionary<string, string>? metadata = null)
+        IReadOnlyDictionary<string, string>? metadata = null,
+        Action<string>? beforeWrite = null)
     {
         var items = Describe(tensors);
         byte[] header = BuildHeader(items, metadata);
@@ -85,8 +89,11 @@ public static class SafeTensorsFile
                 BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
                 stream.Write(length);
                 stream.Write(header);
-                foreach (var (_, tensor, _) in items)
+                foreach (var (name, tensor, _) in items)
+                {
+                    beforeWrite?.Invoke(name);
                     WriteTensor(stream, tensor);
+                }
                 stream.Flush(flushToDisk: true);
             }
             File.Move(temp, full, overwrite: true);
@@ -96,6 +103,21 @@ public static class SafeTensorsFile
             if (File.Exists(temp))
                 File.Delete(temp);
         }
+    }
+
+    /// <summary>
+    /// Streams tensor <paramref name="name"/> of the file at <paramref name="path"/> straight into
+    /// <paramref name="destination"/>, a contiguous CPU tensor of the stored dtype and element count: only that
+    /// tensor's bytes are read, and no second copy of it is made (an optimizer state loads one buffer at a time).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not a well-formed safetensors file or holds no tensor of that name.</exception>
+    public static void ReadInto(string path, string name, torch.Tensor destination)
+    {
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        var header = ReadHeader(handle, path);
+        var entry = header.Tensors.FirstOrDefault(e => e.Name == name)
+            ?? throw new InvalidDataException($"{path}: tensor '{name}' is missing.");
+        ReadInto(handle, path, header, entry, destination);
     }
 
     /// <summary>

@@ -15,10 +15,11 @@ namespace ReMiT.Training.Benchmarks;
 /// <summary>What <see cref="DataParallelBenchmark"/> trains; the global batch is the same whatever the rank count.</summary>
 /// <param name="BatchSize">Rows per global micro-batch (token stages), or prompts per step (GRPO, 4 rollouts each).</param>
 /// <param name="Weighting">"uniform" (pre-training) or "remit" (mid-training with a guide model); ignored for GRPO.</param>
+/// <param name="Zero">ZeRO stage of the optimizer over the ranks (0 or 1, <see cref="FlatAdamW"/>); the weights must not depend on it.</param>
 public sealed record DataParallelBenchmarkOptions(
     ModelPreset Preset, int Steps = 4, int BatchSize = 8, int SeqLen = 64, int Accumulation = 2,
     string Weighting = "uniform", bool Grpo = false, ulong Seed = 0, Device? Device = null,
-    LossNormalization GrpoNormalization = LossNormalization.Token);
+    LossNormalization GrpoNormalization = LossNormalization.Token, int Zero = 0);
 
 /// <summary>
 /// What a run ended with. <paramref name="Tensors"/> holds the final float32 parameters by name and,
@@ -28,6 +29,12 @@ public sealed record DataParallelBenchmarkResult(
     int Ranks, int Steps, long Tokens, double Seconds, double FinalLoss, IReadOnlyDictionary<string, Tensor> Tensors) : IDisposable
 {
     public double TokensPerS => Tokens / Math.Max(Seconds, 1e-9);
+
+    /// <summary>
+    /// Each rank's peak resident memory during the run above its size before the model was built, in MB (10⁶ bytes;
+    /// Linux VmHWM after a reset, so NaN elsewhere): what ZeRO-1 saves per rank shows here.
+    /// </summary>
+    public IReadOnlyList<double> PeakResidentMbPerRank { get; init; } = [];
 
     public void Dispose()
     {
@@ -66,11 +73,19 @@ public static class DataParallelBenchmark
         string scratch = Directory.CreateTempSubdirectory("remit-bench-dp-").FullName;
         try
         {
+            bool linux = OperatingSystem.IsLinux();
+            long before = linux ? ResidentMemory.CurrentBytes() : 0;
+            linux = linux && ResidentMemory.ResetPeak();
             using var model = new DecoderModel(config);
             model.InitializeWeights(unchecked((long)options.Seed) + (collective?.Rank ?? 0));
             model.to(device);
             var lead = DataParallel.IsLead(collective) ? log : TextWriter.Null;
-            return options.Grpo ? Grpo(options, model, collective, lead) : Tokens(options, model, collective, lead, scratch);
+            var result = options.Grpo ? Grpo(options, model, collective, lead) : Tokens(options, model, collective, lead, scratch);
+            // Every rank fills its own slot; the sum over ranks is then the list (one all-reduce, the same on every rank).
+            var peaks = new float[collective?.Size ?? 1];
+            peaks[collective?.Rank ?? 0] = linux ? (ResidentMemory.PeakBytes() - before) / 1e6f : float.NaN;
+            if (DataParallel.IsDistributed(collective)) collective.AllReduceSum(peaks);
+            return result with { PeakResidentMbPerRank = [.. peaks.Select(p => (double)p)] };
         }
         finally
         {
@@ -93,7 +108,7 @@ public static class DataParallelBenchmark
         using var metrics = new MetricsLog(Path.Combine(scratch, MetricsLog.FileName));
         var ctx = new StageContext(scratch, device, metrics, log, CancellationToken.None);
         var spec = new TokenStageSpec($"bench:dp:{o.Weighting}", o.Steps, _ => LearningRate, ClipNorm: 1.0, o.Accumulation,
-                                      CheckpointEvery: o.Steps, LogEvery: Math.Max(1, o.Steps / 10), Adam);
+                                      CheckpointEvery: o.Steps, LogEvery: Math.Max(1, o.Steps / 10), Adam, Zero: o.Zero);
         var outcome = TokenTrainer.Run(ctx, spec, model,
             cursor => new PaddedBatcher(documents, o.BatchSize, o.SeqLen, padId: 0, cursor ?? DataCursor.Start(o.Seed), device: device),
             weighting, guide, Path.Combine(scratch, "checkpoint"), collective);
@@ -102,7 +117,7 @@ public static class DataParallelBenchmark
 
     private static DataParallelBenchmarkResult Grpo(DataParallelBenchmarkOptions o, DecoderModel model, ICollective? collective, TextWriter log)
     {
-        using var optimizer = new FlatAdamW(model.named_parameters(), Adam);
+        using var optimizer = new FlatAdamW(model.named_parameters(), Adam, collective, o.Zero);
         DataParallel.BroadcastMaster(optimizer, collective);
         var learner = new GrpoLearner(model, optimizer, new GrpoLearnerOptions(
             GroupSize, Temperature: 1.0, AdvantageMode.Grpo, new GrpoLossConfig(Normalization: o.GrpoNormalization), DynamicSampling: true, MaxNewTokens: o.SeqLen,
@@ -119,7 +134,8 @@ public static class DataParallelBenchmark
             log.WriteLine($"bench:dp:grpo step {step + 1}/{o.Steps} | loss {stats.Loss:F6} | clip {stats.ClipFraction:F4} | kept groups {stats.KeptGroups}");
         }
         var tensors = Parameters(model);
-        tensors["optimizer.gradient"] = optimizer.Gradient.detach().cpu().clone();
+        using (var gradient = optimizer.GatherGradient()) // collective under ZeRO-1: every rank gathers
+            tensors["optimizer.gradient"] = gradient.detach().cpu().clone();
         return new DataParallelBenchmarkResult(collective?.Size ?? 1, o.Steps, tokens, clock.Elapsed.TotalSeconds, loss, tensors);
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ReMiT.Model;
 using ReMiT.Model.Checkpoints;
+using ReMiT.Training.Distributed;
 using ReMiT.Training.Optim;
 using ReMiT.Training.Storage;
 using static TorchSharp.torch;
@@ -29,8 +30,28 @@ public static class TrainingCheckpoint
     /// <summary>The points of a save, in order, where a test can simulate a kill.</summary>
     internal enum SavePoint { FolderCreated, ModelWritten, OptimizerWritten, StateWritten, Synced, PointerWritten, PointerSwitched, OldRemoved }
 
+    /// <summary>Saves a checkpoint of one process's training.</summary>
     public static void Save(string directory, DecoderModel model, FlatAdamW optimizer, CheckpointMeta meta) =>
-        Save(directory, model, optimizer, meta, reached: null);
+        Save(directory, model, optimizer, meta, collective: null);
+
+    /// <summary>
+    /// Saves a checkpoint of data-parallel training: every rank calls it and rank 0 writes. The optimizer state is
+    /// written in the full flat layout of one process, so a run resumes on any rank count; a ZeRO-1 state is gathered
+    /// from the ranks one buffer at a time into the optimizer's gradient buffer while rank 0 streams it to the file,
+    /// so no rank allocates the full state.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The optimizer is sharded and <paramref name="collective"/> is not its ranks.</exception>
+    public static void Save(string directory, DecoderModel model, FlatAdamW optimizer, CheckpointMeta meta, ICollective? collective)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        if (optimizer.IsSharded && !DataParallel.IsDistributed(collective))
+            throw new InvalidOperationException("a ZeRO-1 optimizer's state is spread over the ranks: pass their collective, and call Save on every rank.");
+        if (DataParallel.IsLead(collective))
+            Save(directory, model, optimizer, meta, reached: null);
+        else if (optimizer.IsSharded)
+            foreach (string name in FlatAdamW.StateNames)
+                optimizer.FullState(name).Dispose(); // the gathers rank 0 makes while writing, in its order
+    }
 
     /// <param name="reached">Called at each <see cref="SavePoint"/>; a test throws from it to stop the save there, as a kill would.</param>
     internal static void Save(string directory, DecoderModel model, FlatAdamW optimizer, CheckpointMeta meta, Action<SavePoint>? reached)
@@ -50,14 +71,7 @@ public static class TrainingCheckpoint
 
             HfCheckpoint.Save(model, folder);
             reached?.Invoke(SavePoint.ModelWritten);
-            using (var scope = NewDisposeScope())
-            {
-                SafeTensorsFile.Save(Path.Combine(folder, OptimizerFile), new Dictionary<string, Tensor>
-                {
-                    ["master"] = optimizer.Master, ["exp_avg"] = optimizer.ExpAvg, ["exp_avg_sq"] = optimizer.ExpAvgSq,
-                    ["step"] = tensor(new[] { optimizer.StepCount }),
-                });
-            }
+            SaveOptimizer(Path.Combine(folder, OptimizerFile), optimizer);
             reached?.Invoke(SavePoint.OptimizerWritten);
             File.WriteAllText(Path.Combine(folder, StateFile), JsonSerializer.Serialize(meta, CheckpointMeta.Json));
             reached?.Invoke(SavePoint.StateWritten);
@@ -80,6 +94,28 @@ public static class TrainingCheckpoint
         {
             throw DiskFull.Explain(e, full, $"the {meta.Stage} checkpoint of step {meta.Step}");
         }
+    }
+
+    // Unsharded: the buffers themselves. ZeRO-1: every entry is a view of the gradient buffer, which each
+    // tensor's gather fills just before the file takes its bytes; the other ranks make the same gathers in
+    // StateNames order, the file's (one dtype, so sorted by name), which is checked here before each one.
+    private static void SaveOptimizer(string path, FlatAdamW optimizer)
+    {
+        using var scope = NewDisposeScope();
+        var entries = new Dictionary<string, Tensor> { ["step"] = tensor(new[] { optimizer.StepCount }) };
+        foreach (string name in FlatAdamW.StateNames)
+            entries[name] = optimizer.IsSharded ? optimizer.Gradient.narrow(0, 0, optimizer.ParameterCount) : optimizer.FullState(name);
+        int next = 0;
+        Action<string>? gather = !optimizer.IsSharded ? null : name =>
+        {
+            if (name == "step") return;
+            if (next >= FlatAdamW.StateNames.Count || name != FlatAdamW.StateNames[next])
+                throw new InvalidOperationException(
+                    $"{path}: the file writes '{name}' where the other ranks gather '{(next < FlatAdamW.StateNames.Count ? FlatAdamW.StateNames[next] : "nothing")}'; FlatAdamW.StateNames must list the buffers in file order.");
+            next++;
+            optimizer.FullState(name).Dispose();
+        };
+        SafeTensorsFile.Save(path, entries, beforeWrite: gather);
     }
 
     /// <summary>
@@ -173,24 +209,31 @@ public static class TrainingCheckpoint
     /// <summary>
     /// Loads the optimizer state into <paramref name="optimizer"/> (built for the same model) and writes its
     /// masters into the model; <paramref name="directory"/> is a checkpoint directory or a folder holding the files.
+    /// The file holds the full flat layout, so any rank count reads it; a ZeRO-1 rank keeps its shard (every rank calls this).
     /// </summary>
     public static void LoadOptimizer(string directory, FlatAdamW optimizer)
     {
+        ArgumentNullException.ThrowIfNull(optimizer);
         string path = Path.Combine(Resolve(directory) ?? directory, OptimizerFile);
-        using var scope = NewDisposeScope();
-        var tensors = SafeTensorsFile.Load(path);
-        foreach (string name in new[] { "master", "exp_avg", "exp_avg_sq", "step" })
-            if (!tensors.ContainsKey(name))
+        // Checked from the header before anything is read; then each buffer streams in on its own, so loading holds
+        // no second copy of the state (a ZeRO-1 rank reads through its gradient bucket and keeps its shard).
+        var entries = SafeTensorsFile.ReadHeader(path).Tensors.ToDictionary(e => e.Name);
+        foreach (string name in FlatAdamW.StateNames.Append("step"))
+            if (!entries.ContainsKey(name))
                 throw new InvalidDataException($"{path}: tensor '{name}' is missing.");
-        if (tensors["master"].numel() != optimizer.ParameterCount)
-            throw new InvalidDataException($"{path}: optimizer state holds {tensors["master"].numel()} parameters, the model has {optimizer.ParameterCount}.");
-        using (no_grad())
+        foreach (string name in FlatAdamW.StateNames)
         {
-            optimizer.Master.copy_(tensors["master"]);
-            optimizer.ExpAvg.copy_(tensors["exp_avg"]);
-            optimizer.ExpAvgSq.copy_(tensors["exp_avg_sq"]);
+            var e = entries[name];
+            if (e.ElementCount != optimizer.ParameterCount || e.DType != "F32")
+                throw new InvalidDataException(
+                    $"{path}: optimizer tensor '{name}' is {e.DType} {e.ShapeText}, the model needs F32 [{optimizer.ParameterCount}]; the checkpoint is of another model.");
         }
-        optimizer.StepCount = tensors["step"].item<long>();
-        optimizer.WriteMasterToModel();
+        long step;
+        using (var stepTensor = zeros(entries["step"].ElementCount, ScalarType.Int64))
+        {
+            SafeTensorsFile.ReadInto(path, "step", stepTensor);
+            step = stepTensor.item<long>();
+        }
+        optimizer.LoadState((name, destination) => SafeTensorsFile.ReadInto(path, name, destination), step);
     }
 }

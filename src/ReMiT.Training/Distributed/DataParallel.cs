@@ -80,14 +80,84 @@ public static class DataParallel
     }
 
     /// <summary>
+    /// ZeRO-1's gradient sync: sums the padded flat float32 <paramref name="full"/> over ranks and leaves this rank's
+    /// shard of the average (sum / N, the same division plain data parallelism makes) in <paramref name="shard"/>,
+    /// one reduce-scatter per bucket of <paramref name="layout"/>. <paramref name="full"/> is not modified.
+    /// </summary>
+    internal static unsafe void ReduceScatterAverage(Tensor full, Tensor shard, ShardLayout layout, ICollective collective)
+    {
+        CheckShardBuffers(full, shard, layout, collective);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var hostFull = HostView(full, copyIn: true);
+        var hostShard = HostView(shard, copyIn: false);
+        float* fullData = DataOf(hostFull), shardData = DataOf(hostShard);
+        int n = collective.Size;
+        foreach (var (start, block, shardOffset) in layout.Buckets)
+            collective.ReduceScatterSum(new ReadOnlySpan<float>(fullData + start, checked((int)(n * block))),
+                                        new Span<float>(shardData + shardOffset, checked((int)block)));
+        hostShard.div_(n);
+        if (!ReferenceEquals(hostShard, shard)) shard.copy_(hostShard);
+    }
+
+    /// <summary>
+    /// ZeRO-1's parameter sync: concatenates every rank's <paramref name="shard"/> into the padded flat
+    /// <paramref name="full"/> on every rank, one all-gather per bucket of <paramref name="layout"/>.
+    /// </summary>
+    internal static unsafe void AllGather(Tensor shard, Tensor full, ShardLayout layout, ICollective collective)
+    {
+        CheckShardBuffers(full, shard, layout, collective);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var hostShard = HostView(shard, copyIn: true);
+        var hostFull = HostView(full, copyIn: false);
+        float* fullData = DataOf(hostFull), shardData = DataOf(hostShard);
+        int n = collective.Size;
+        foreach (var (start, block, shardOffset) in layout.Buckets)
+            collective.AllGather(new ReadOnlySpan<float>(shardData + shardOffset, checked((int)block)),
+                                 new Span<float>(fullData + start, checked((int)(n * block))));
+        if (!ReferenceEquals(hostFull, full)) full.copy_(hostFull);
+    }
+
+    private static void CheckShardBuffers(Tensor full, Tensor shard, ShardLayout layout, ICollective collective)
+    {
+        ArgumentNullException.ThrowIfNull(full);
+        ArgumentNullException.ThrowIfNull(shard);
+        if (full.dtype != ScalarType.Float32 || shard.dtype != ScalarType.Float32)
+            throw new ArgumentException($"the collective moves float32; got {full.dtype} (full) and {shard.dtype} (shard).", nameof(full));
+        if (layout.Ranks != collective.Size)
+            throw new ArgumentException($"the shard layout is for {layout.Ranks} ranks, the collective has {collective.Size}.", nameof(layout));
+        if (full.numel() != layout.PaddedLength || shard.numel() != layout.ShardLength)
+            throw new ArgumentException(
+                $"expected a padded flat buffer of {layout.PaddedLength} and a shard of {layout.ShardLength} elements, got {full.numel()} and {shard.numel()}.", nameof(full));
+    }
+
+    // The tensor itself when it is a contiguous CPU tensor, else a host copy (pinned for CUDA) the caller copies back.
+    private static Tensor HostView(Tensor data, bool copyIn)
+    {
+        if (data.device_type == DeviceType.CPU && data.is_contiguous()) return data;
+        var host = empty(data.shape, ScalarType.Float32, CPU);
+        if (data.device_type == DeviceType.CUDA) host = host.pin_memory();
+        if (copyIn) host.copy_(data);
+        return host;
+    }
+
+    // The first float of a contiguous CPU tensor's view; call inside a dispose scope (storage<float>() holds a second handle).
+    private static unsafe float* DataOf(Tensor contiguousCpu) =>
+        (float*)contiguousCpu.storage<float>().data_ptr() + contiguousCpu.storage_offset();
+
+    /// <summary>
     /// Makes every rank start from rank <paramref name="root"/>'s weights: broadcasts the float32
-    /// masters and writes them into the model. The moments need no broadcast: they are zero at the
+    /// masters and writes them into the model (nothing for a ZeRO-1 optimizer, which did so when built). The moments need no broadcast: they are zero at the
     /// start, or restored by every rank from the same checkpoint.
     /// </summary>
     public static void BroadcastMaster(FlatAdamW optimizer, ICollective? collective, int root = 0)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
-        if (!IsDistributed(collective)) return;
+        // A sharded (ZeRO-1) optimizer holds no full master to broadcast: its constructor, the one moment a
+        // full copy exists, already started every rank from rank 0's weights, and a checkpoint is then read
+        // identically by every rank.
+        if (!IsDistributed(collective) || optimizer.IsSharded) return;
         Broadcast(optimizer.Master, collective, root);
         optimizer.WriteMasterToModel();
     }

@@ -9,6 +9,20 @@ public sealed class SingleProcessCollective : ICollective
 
     public void AllReduceSum(Span<float> data) { }
 
+    /// <summary>One rank's block is the whole buffer: a copy.</summary>
+    public void ReduceScatterSum(ReadOnlySpan<float> data, Span<float> shard)
+    {
+        CollectiveChecks.Blocks(data.Length, shard.Length, Size, nameof(data), nameof(shard));
+        data.CopyTo(shard);
+    }
+
+    /// <summary>One rank's shard is the whole buffer: a copy.</summary>
+    public void AllGather(ReadOnlySpan<float> shard, Span<float> data)
+    {
+        CollectiveChecks.Blocks(data.Length, shard.Length, Size, nameof(data), nameof(shard));
+        shard.CopyTo(data);
+    }
+
     public void Broadcast(Span<float> data, int root)
     {
         if (root != 0)

@@ -30,6 +30,8 @@ public sealed record FlywheelConfig
     public SftSection Sft { get; init; } = new();
     /// <summary>Memory settings every training stage shares (<c>train.activation_checkpointing</c>).</summary>
     public TrainingMemorySection Train { get; init; } = new();
+    /// <summary>How data-parallel learner ranks share the optimizer state (<c>learner.zero</c>).</summary>
+    public LearnerSection Learner { get; init; } = new();
     /// <summary>Set by <see cref="DryRun.Apply"/>: every stage capped to a few steps; results mean nothing.</summary>
     [System.Text.Json.Serialization.JsonPropertyName("dry_run")]
     public bool IsDryRun { get; init; }
@@ -47,6 +49,7 @@ public sealed record FlywheelConfig
         e.AddRange(Eval.Validate().Select(x => "eval." + x));
         e.AddRange(Cluster.Validate().Select(x => "cluster." + x));
         e.AddRange(Sft.Validate().Select(x => "sft." + x));
+        e.AddRange(Learner.Validate().Select(x => "learner." + x));
         if (Rl.PromptsPerStep % Cluster.PromptsPerWork != 0)
             e.Add($"cluster.prompts_per_work ({Cluster.PromptsPerWork}) must divide rl.prompts_per_step ({Rl.PromptsPerStep}).");
         return e;

@@ -50,7 +50,7 @@ public sealed class StageRunner(RunContext run, StageContext ctx, ICollective? c
         model.to(ctx.Device);
         var spec = new TokenStageSpec(stage.Name, schedule.DecayStart, schedule.LearningRate, s.ClipNorm, s.Accumulation,
                                       s.CheckpointEvery, s.LogEvery, new AdamWOptions(WeightDecay: s.WeightDecay),
-                                      Benchmarks.ModelFlops.PerToken(run.ModelConfig, s.SeqLen), PeakFlops);
+                                      Benchmarks.ModelFlops.PerToken(run.ModelConfig, s.SeqLen), PeakFlops, Zero: run.Config.Learner.Zero);
         Finish(stage, StageKind.Pretrain, model, () => TokenTrainer.Run(ctx, spec, model,
             cursor => new PackedBatcher(run.PretrainData, s.BatchSize, s.SeqLen, cursor ?? DataCursor.Start(run.Seed), ctx.Device),
             new UniformConfig().Build(), guide: null, CheckpointDir(stage.Name), collective),
@@ -76,7 +76,8 @@ public sealed class StageRunner(RunContext run, StageContext ctx, ICollective? c
         var dataDevice = remote ? CPU : ctx.Device;
         Finish(stage, StageKind.Midtrain, model, () => MidTrainStage.Run(ctx, stage.Name, s, run.Config.Pretrain.Lr, model, ModelDir(stage.From),
             cursor => new PackedBatcher(run.MidTrainData, s.BatchSize, s.SeqLen, cursor ?? DataCursor.Start(run.Seed + 2), dataDevice),
-            weighting, guide, CheckpointDir(stage.Name), collective, Benchmarks.ModelFlops.PerToken(run.ModelConfig, s.SeqLen), PeakFlops));
+            weighting, guide, CheckpointDir(stage.Name), collective, Benchmarks.ModelFlops.PerToken(run.ModelConfig, s.SeqLen), PeakFlops,
+            run.Config.Learner.Zero));
     }
 
     /// <summary>Supervised warm-up (e.g. K&amp;K backtracking traces) from model <c>From</c>, prompt tokens masked out of the loss.</summary>
@@ -97,7 +98,8 @@ public sealed class StageRunner(RunContext run, StageContext ctx, ICollective? c
         if (run.Config.Rl.MeasuresOps() && DataParallel.IsLead(collective) && RlCalibration.TryRead(run.RunDirectory, stage.Name) is null)
             RlCalibration.Measure(stage.Name, stage.From, model, run, ctx.Log).Save(run.RunDirectory); // before the first policy is published
         using var reference = ReferencePolicy.LoadIfNeeded(run.Config.Rl, ModelDir(stage.From), ctx.Device);
-        Finish(stage, StageKind.Rl, model, () => GrpoStage.Run(ctx, stage.Name, run.Config.Rl, model, _special.Pad, CheckpointDir(stage.Name), source, collective, reference));
+        Finish(stage, StageKind.Rl, model, () => GrpoStage.Run(ctx, stage.Name, run.Config.Rl, model, _special.Pad, CheckpointDir(stage.Name), source, collective, reference,
+                                                                  run.Config.Learner.Zero));
     }
 
     /// <summary>

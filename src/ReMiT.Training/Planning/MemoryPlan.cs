@@ -8,10 +8,10 @@ namespace ReMiT.Training.Planning;
 /// <param name="Params">Parameters of the model (embeddings and head once when tied).</param>
 /// <param name="RowsPerRank">Training sequences this rank holds per micro-batch: ⌈batch / ranks⌉.</param>
 /// <param name="WeightsBytes">The model's own parameters, in the model dtype.</param>
-/// <param name="GradientsBytes">The parameters' .grad tensors (model dtype) plus the optimizer's float32 gradient bucket.</param>
-/// <param name="OptimizerBytes">Float32 master weights, Adam's two moments and the weight-decay mask (this rank's share under ZeRO-1).</param>
+/// <param name="GradientsBytes">The parameters' .grad tensors (model dtype) plus the optimizer's float32 gradient bucket (and, under ZeRO-1, this rank's gradient shard).</param>
+/// <param name="OptimizerBytes">Float32 master weights and Adam's two moments (this rank's share under ZeRO-1).</param>
 /// <param name="ActivationsBytes">Peak of what the forward pass keeps for backward, plus the loss's (B, T, V) tensors at the start of backward.</param>
-/// <param name="OptimizerStepBytes">Temporaries of one optimizer step (and, under ZeRO-1, the all-gather of the parameters).</param>
+/// <param name="OptimizerStepBytes">Temporaries of one optimizer step (Adam's denominator), with the logits the step scope still holds.</param>
 /// <param name="KvCacheBytes">Keys and values of rollout generation: the prompts' cache and its copy per sample.</param>
 /// <param name="PrefillBytes">The prompt prefill: its logits, alive while the batch samples, and its forward pass's temporaries.</param>
 public sealed record MemoryPlan(

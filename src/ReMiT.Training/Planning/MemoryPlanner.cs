@@ -9,8 +9,8 @@ namespace ReMiT.Training.Planning;
 /// H/Hkv query/key-value heads of D dims (A = H·D, K = Hkv·D), L layers, V vocabulary, N ranks.
 /// <para>
 /// Validated against the resident memory of a real step on CPU (<c>remit bench memory</c>; bench/RESULTS.md).
-/// ZeRO-1 and activation checkpointing are planned from their design (issue 13 B), ahead of their code: check
-/// those terms against a measurement once they land.
+/// The ZeRO-1 terms follow FlatAdamW's sharded buffers (ShardLayout); <c>remit bench dp --zero 0|1</c> on two ranks
+/// measured the difference the plan gives (bench/RESULTS.md).
 /// </para>
 /// </summary>
 public static class MemoryPlanner
@@ -26,28 +26,30 @@ public static class MemoryPlanner
         int s = request.Bfloat16 ? 2 : 4;
         int rows = (request.Batch + request.Ranks - 1) / request.Ranks;
         long n = (long)rows * request.SeqLen;
-        // ZeRO-1 gives each rank ⌈P / N⌉ elements of the flat buffers (the last shard may be shorter).
-        long shard = request.Zero == 1 ? (p + request.Ranks - 1) / request.Ranks : p;
+        // ZeRO-1 gives each rank ⌈P / N⌉ elements of the flat buffers (ShardLayout: the flat buffer is padded to N·⌈P / N⌉).
+        bool zero1 = request.Zero == 1 && request.Ranks > 1;
+        long shard = zero1 ? (p + request.Ranks - 1) / request.Ranks : p;
 
         // Weights: the model's parameters in its dtype (DecoderModel after .to(dtype)).
         long weights = p * s;
 
         // Gradients: autograd writes each parameter's .grad in the model dtype, and FlatAdamW.Step zeroes them
         // rather than freeing them, so they stay allocated (P·s). GatherGradients copies them into the float32 flat
-        // bucket that is all-reduced (4·P). ZeRO-1 reduce-scatters that same full bucket, so it is not divided by N.
-        long gradients = p * s + 4 * p;
+        // bucket that is all-reduced (4·P). ZeRO-1 reduce-scatters that same full bucket (padded: 4·N·shard) into
+        // this rank's float32 gradient shard (4·shard).
+        long gradients = p * s + (zero1 ? 4 * request.Ranks * shard + 4 * shard : 4 * p);
 
-        // Optimizer: FlatAdamW keeps four float32 flat buffers of P: Master (a separate copy even when the model is
-        // float32: the model's parameters are written from it), ExpAvg, ExpAvgSq, and the weight-decay mask _decay.
-        // ZeRO-1 keeps only this rank's shard of each.
-        long optimizer = 4 * 4 * shard;
+        // Optimizer: FlatAdamW keeps three float32 flat buffers of P: Master (a separate copy even when the model is
+        // float32: the model's parameters are written from it), ExpAvg and ExpAvgSq (weight decay is applied by ranges,
+        // with no mask). ZeRO-1 keeps only this rank's shard of each.
+        long optimizer = 3 * 4 * shard;
 
-        // Optimizer step temporaries: Step runs in one dispose scope, so its temporaries live until it returns:
-        // lr·wd·_decay and 1 − that (the decay factor), ExpAvgSq.sqrt() and its division by √bias2 — four float32
-        // vectors of this rank's shard (16 bytes per element). Under ZeRO-1 the updated shards are all-gathered into
-        // a full parameter vector in the model dtype (P·s). The logits stay alive meanwhile: the training loop holds
-        // them in its step scope until the step ends.
-        long stepTemporaries = 16 * shard + (request.Zero == 1 ? p * s : 0) + n * c.VocabSize * s;
+        // Optimizer step temporaries: FlatAdamW.Step updates in place; its one vector temporary is Adam's denominator,
+        // ExpAvgSq.sqrt() (then divided and shifted in place): 4 bytes per element of this rank's shard. Under ZeRO-1
+        // the updated shards are all-gathered into the float32 gradient bucket, which is free by then, and checkpoints
+        // gather the state through that bucket too, so neither allocates. The logits stay alive meanwhile: the
+        // training loop holds them in its step scope until the step ends.
+        long stepTemporaries = 4 * shard + n * c.VocabSize * s;
 
         long activations = n * ActivationBytesPerToken(c, s, request.ActivationCheckpointing);
 

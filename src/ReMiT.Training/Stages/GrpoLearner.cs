@@ -40,7 +40,8 @@ public sealed record GrpoLearnerOptions(
 /// same advantages, then rank r trains on kept rows r, r+N, r+2N, … Each micro-batch's share is
 /// taken against the global totals (tokens or sequences) and multiplied by N, because gradients are
 /// then averaged over ranks: the average of N·Σ_rank is Σ_all, the single-process gradient. The
-/// stats are summed over ranks. Ranks must start identical (<see cref="DataParallel.BroadcastMaster"/>).
+/// stats are summed over ranks. Ranks must start identical (<see cref="DataParallel.BroadcastMaster"/>), and the
+/// optimizer must be built over the same collective (it averages the gradients: all-reduce, or ZeRO-1's reduce-scatter).
 /// </para>
 /// </summary>
 /// <param name="collective">Data-parallel ranks (null: one process).</param>
@@ -126,7 +127,7 @@ public sealed class GrpoLearner(DecoderModel policy, FlatAdamW optimizer, GrpoLe
             refKlSum += result.RefKl.item<float>() * share;
         }
         optimizer.GatherGradients();
-        DataParallel.AllReduceAverage(optimizer.Gradient, collective);
+        optimizer.AverageGradients();
         if (DataParallel.IsDistributed(collective))
         {
             float[] sums = [(float)lossSum, (float)clipSum, (float)klSum, (float)refKlSum];

@@ -30,11 +30,12 @@ public interface IRlStepSource
 /// </summary>
 public static class GrpoStage
 {
+    /// <param name="zero">The optimizer's ZeRO stage over the learner ranks (<c>learner.zero</c>; see <see cref="FlatAdamW"/>).</param>
     public static StageOutcome Run(StageContext ctx, string stage, RlSection cfg, DecoderModel model, int padId,
                                    string checkpointDir, IRlStepSource source, Distributed.ICollective? collective = null,
-                                   DecoderModel? reference = null)
+                                   DecoderModel? reference = null, int zero = 0)
     {
-        using var optimizer = new FlatAdamW(model.named_parameters(), new AdamWOptions(WeightDecay: 0.0));
+        using var optimizer = new FlatAdamW(model.named_parameters(), new AdamWOptions(WeightDecay: 0.0), collective, zero);
         var learner = new GrpoLearner(model, optimizer, new GrpoLearnerOptions(
             cfg.GroupSize, cfg.Temperature, cfg.Advantage == "dr_grpo" ? AdvantageMode.DrGrpo : AdvantageMode.Grpo,
             cfg.GrpoConfig(), cfg.DynamicSampling, cfg.MaxNewTokens, cfg.OverlongBuffer, cfg.MaxStaleness, cfg.ClipNorm,
@@ -83,8 +84,8 @@ public static class GrpoStage
                 ctx.Log.WriteLine($"{stage} step {step:D4}/{cfg.Steps:D4} | reward {stats.RewardMean:F3} | acc {stats.Accuracy:P0} | " +
                                   $"groups kept {stats.KeptGroups}/{rollouts.Count / cfg.GroupSize}" + (stats.RefillPrompts > 0 ? $" (+{stats.RefillPrompts} refill)" : "") + $" | len {stats.MeanCompletionTokens:F0} | clip {stats.ClipFraction:F3} | eta {TimeSpan.FromSeconds(eta):mm\\:ss}");
             }
-            if ((step % cfg.CheckpointEvery == 0 || step == cfg.Steps) && Distributed.DataParallel.IsLead(collective))
-                TrainingCheckpoint.Save(checkpointDir, model, optimizer, new CheckpointMeta { Stage = stage, Step = step, PolicyVersion = version, Tokens = tokens });
+            if (step % cfg.CheckpointEvery == 0 || step == cfg.Steps) // every rank calls it (a ZeRO-1 state is gathered); rank 0 writes
+                TrainingCheckpoint.Save(checkpointDir, model, optimizer, new CheckpointMeta { Stage = stage, Step = step, PolicyVersion = version, Tokens = tokens }, collective);
             if (step < cfg.Steps) version = source.PolicyReady(model, step);
         }
         // Only the lead rank writes the summary; the others return at once (the coordinator moves on when rank 0 is done).

@@ -55,16 +55,17 @@ public static class MidTrainStage
 
     /// <summary>Runs the stage on <paramref name="model"/> (loaded from <paramref name="fromModelDir"/>).</summary>
     /// <param name="makeBatcher">The mid-training stream from the start (null) or a saved cursor; the same for every arm.</param>
+    /// <param name="zero">The optimizer's ZeRO stage over the learner ranks (<c>learner.zero</c>; see <see cref="FlatAdamW"/>).</param>
     public static StageOutcome Run(StageContext ctx, string stage, MidTrainSection s, double pretrainPeakLr, DecoderModel model, string fromModelDir,
                                    Func<DataCursor?, ITokenBatcher> makeBatcher, ITokenWeighting weighting, IGuide? guide, string checkpointDir,
-                                   ICollective? collective = null, double flopsPerToken = 0, double peakFlops = 0)
+                                   ICollective? collective = null, double flopsPerToken = 0, double peakFlops = 0, int zero = 0)
     {
         var schedule = Schedule(s, pretrainPeakLr);
         // A resumed stage restores its own checkpoint; the start state is read only by a fresh one.
         string? start = TrainingCheckpoint.Exists(checkpointDir) ? null : StartState(s, fromModelDir);
         var spec = new TokenStageSpec(stage, s.DecaySteps, schedule.LearningRate, s.ClipNorm, s.Accumulation,
                                       s.CheckpointEvery, s.LogEvery, new AdamWOptions(WeightDecay: s.WeightDecay),
-                                      flopsPerToken, peakFlops, ContinueFrom: start);
+                                      flopsPerToken, peakFlops, ContinueFrom: start, Zero: zero);
         ctx.Log.WriteLine($"{stage}: recipe {s.Recipe}, LR {schedule.LearningRate(0):E2} → {s.FinalLrRatio * schedule.PeakLr:E2} over {s.DecaySteps} steps" +
                           (start is null ? ", fresh optimizer" : $", continuing the optimizer state beside {fromModelDir}"));
         return TokenTrainer.Run(ctx, spec, model, makeBatcher, weighting, guide, checkpointDir, collective);

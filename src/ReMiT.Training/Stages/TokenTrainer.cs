@@ -21,10 +21,12 @@ namespace ReMiT.Training.Stages;
 /// <param name="ContinueFrom">A folder holding the optimizer state (<c>optimizer.safetensors</c>) of the run this stage
 /// continues, e.g. the pre-decay state beside <c>models/base</c>: a fresh stage starts from its weights, moments and step
 /// count instead of a zero optimizer. The stage's own checkpoint, when there is one, wins.</param>
+/// <param name="Zero">ZeRO stage of the data-parallel optimizer (<c>learner.zero</c>): 0 = every rank holds the whole state,
+/// 1 = each holds its 1/N shard (<see cref="FlatAdamW"/>). The same steps either way.</param>
 public sealed record TokenStageSpec(
     string Stage, int TotalSteps, Func<int, double> LearningRate, double ClipNorm, int Accumulation,
     int CheckpointEvery, int LogEvery, AdamWOptions Optimizer, double FlopsPerToken = 0, double PeakFlops = 0,
-    string? ContinueFrom = null);
+    string? ContinueFrom = null, int Zero = 0);
 
 /// <summary>What a finished stage reports; <paramref name="Extra"/> holds stage-specific finals (e.g. RL's reward).</summary>
 public sealed record StageOutcome(int Steps, long Tokens, double FinalLoss, double Seconds, IReadOnlyDictionary<string, double>? Extra = null);
@@ -40,7 +42,8 @@ public sealed record StageOutcome(int Steps, long Tokens, double FinalLoss, doub
 /// Data parallel with a collective of N ranks: each rank takes its B/N rows of every global
 /// micro-batch (sharded here, in one place; the guide scores only those), losses are rescaled to the global token count and
 /// gradients averaged, so every rank takes the step one process would take over the whole batch.
-/// Rank 0 alone writes checkpoints; every rank restores from the same folder.
+/// Rank 0 alone writes checkpoints; every rank restores from the same folder. With ZeRO-1 (<see cref="TokenStageSpec.Zero"/>)
+/// each rank keeps only its shard of the optimizer state and the checkpoint gathers it, so a run resumes on any rank count.
 /// </para>
 /// </summary>
 public static class TokenTrainer
@@ -54,7 +57,7 @@ public static class TokenTrainer
                                    ITokenWeighting weighting, IGuide? guide, string checkpointDir,
                                    ICollective? collective = null)
     {
-        using var optimizer = new FlatAdamW(model.named_parameters(), spec.Optimizer);
+        using var optimizer = new FlatAdamW(model.named_parameters(), spec.Optimizer, collective, spec.Zero);
         int step = 0;
         long tokens = 0;
         DataCursor? cursor = null;
@@ -106,7 +109,7 @@ public static class TokenTrainer
                 tokens += batch.Targets.numel() * (collective?.Size ?? 1); // global: every rank has B/N rows
             }
             optimizer.GatherGradients();
-            DataParallel.AllReduceAverage(optimizer.Gradient, collective);
+            optimizer.AverageGradients();
             var gradNorm = optimizer.Step(lr, spec.ClipNorm);
             step++;
             if (data != shard)
@@ -145,11 +148,12 @@ public static class TokenTrainer
                 stepAtLog = step;
                 sinceLog.Restart();
             }
-            if ((step % spec.CheckpointEvery == 0 || step == spec.TotalSteps) && DataParallel.IsLead(collective))
+            if (step % spec.CheckpointEvery == 0 || step == spec.TotalSteps)
+                // Every rank calls it (a ZeRO-1 state is gathered from all); rank 0 writes.
                 TrainingCheckpoint.Save(checkpointDir, model, optimizer, new CheckpointMeta
                 {
                     Stage = spec.Stage, Step = step, Tokens = tokens, PolicyVersion = step, DataCursor = JsonSerializer.SerializeToNode(data.Cursor),
-                });
+                }, collective);
         }
         return new StageOutcome(step, tokens, lastLoss, clock.Elapsed.TotalSeconds);
     }

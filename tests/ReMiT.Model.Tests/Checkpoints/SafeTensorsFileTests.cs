@@ -289,4 +289,38 @@ public sealed class SafeTensorsFileTests : IDisposable
         File.WriteAllBytes(path, bytes);
         return path;
     }
+
+    [Fact]
+    public void ReadInto_OneTensor_FillsTheDestinationWithItsValues()
+    {
+        string path = Path.Combine(_dir, "two.safetensors");
+        using var a = torch.tensor(new[] { 1f, 2, 3 });
+        using var b = torch.tensor(new long[] { 7 });
+        SafeTensorsFile.Save(path, new Dictionary<string, torch.Tensor> { ["a"] = a, ["b"] = b });
+
+        using var into = torch.zeros(3);
+        SafeTensorsFile.ReadInto(path, "a", into);
+        Assert.Equal([1f, 2, 3], into.data<float>().ToArray());
+        var e = Assert.Throws<InvalidDataException>(() => SafeTensorsFile.ReadInto(path, "c", into));
+        Assert.Contains("'c' is missing", e.Message);
+    }
+
+    [Fact]
+    public void Save_BeforeWrite_CalledWithEachNameInFileOrderBeforeItsBytes()
+    {
+        // One reused buffer, refilled per tensor from the callback: the file must hold each tensor's own values.
+        string path = Path.Combine(_dir, "reused.safetensors");
+        using var buffer = torch.zeros(2);
+        using var step = torch.tensor(new long[] { 5 });
+        var order = new List<string>();
+        var values = new Dictionary<string, float> { ["y"] = 2, ["x"] = 1 };
+        SafeTensorsFile.Save(path, new Dictionary<string, torch.Tensor> { ["y"] = buffer, ["step"] = step, ["x"] = buffer },
+            beforeWrite: name => { order.Add(name); if (values.TryGetValue(name, out float v)) buffer.fill_(v); });
+
+        Assert.Equal(["step", "x", "y"], order); // I64 first (alignment 8), then by name
+        var loaded = SafeTensorsFile.Load(path);
+        Assert.Equal([1f, 1], loaded["x"].data<float>().ToArray());
+        Assert.Equal([2f, 2], loaded["y"].data<float>().ToArray());
+        foreach (var t in loaded.Values) t.Dispose();
+    }
 }

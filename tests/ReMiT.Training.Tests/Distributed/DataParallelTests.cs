@@ -131,4 +131,63 @@ public sealed class DataParallelTests
         Assert.True(seconds[0] >= 0);
         Assert.Equal((0, 1), (timed.Rank, timed.Size));
     }
+
+    [Fact]
+    public void TimedCollective_ReduceScatterAndAllGather_ReportEachAndDelegate()
+    {
+        var allReduce = new List<double>();
+        var reduceScatter = new List<double>();
+        var allGather = new List<double>();
+        using var timed = new TimedCollective(new SingleProcessCollective(), allReduce.Add, reduceScatter.Add, allGather.Add);
+        var shard = new float[3];
+        timed.ReduceScatterSum(new float[] { 1, 2, 3 }, shard);
+        var full = new float[3];
+        timed.AllGather(shard, full);
+        Assert.Equal([1f, 2, 3], full);
+        Assert.Empty(allReduce);
+        Assert.Single(reduceScatter);
+        Assert.Single(allGather);
+    }
+
+    [Fact]
+    public void SingleProcess_ReduceScatterWrongShardLength_ThrowsNamingBoth()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new SingleProcessCollective().ReduceScatterSum(new float[4], new float[3]));
+        Assert.Contains("4 floats", e.Message);
+        Assert.Contains("3", e.Message);
+    }
+
+    [Fact]
+    public void Separate_ShardInsideFull_Throws()
+    {
+        var buffer = new float[4];
+        var e = Assert.Throws<ArgumentException>(() => CollectiveChecks.Separate(buffer, buffer.AsSpan(2, 2), 2, "data", "shard"));
+        Assert.Contains("separate", e.Message);
+    }
+
+    [Fact]
+    public void ReduceScatterThenAllGather_ThreeRanksTwoBuckets_SumsEachBlockAndRebuildsTheWhole()
+    {
+        // 7 elements over 3 ranks in buckets of at most 4: block 1 per bucket ⇒ buckets [0,3) [3,6) [6,9), 2 padding.
+        // Rank r holds values (r + 1)·(i + 1) at flat index i, so the sum at i is 6·(i + 1); rank r owns i = r, r + 3, r + 6.
+        var layout = new ShardLayout(7, 3, maxBucketElements: 4);
+        var group = new InProcessGroup(3);
+        var results = group.Run(c =>
+        {
+            using var scope = NewDisposeScope();
+            var full = cat(new[] { arange(1, 8, dtype: ScalarType.Float32) * (c.Rank + 1), zeros(2) });
+            var shard = zeros(layout.ShardLength);
+            DataParallel.ReduceScatterAverage(full, shard, layout, c);
+            float[] averaged = shard.data<float>().ToArray();
+            var gathered = zeros(layout.PaddedLength);
+            DataParallel.AllGather(shard, gathered, layout, c);
+            return (averaged, gathered.data<float>().ToArray());
+        });
+        // Averages: 6·(i + 1) / 3 = 2·(i + 1); padding (i = 7, 8) is 0.
+        Assert.Equal([2f, 8, 14], results[0].averaged);
+        Assert.Equal([4f, 10, 0], results[1].averaged);
+        Assert.Equal([6f, 12, 0], results[2].averaged);
+        foreach (var (_, gathered) in results)
+            Assert.Equal([2f, 4, 6, 8, 10, 12, 14, 0, 0], gathered);
+    }
 }

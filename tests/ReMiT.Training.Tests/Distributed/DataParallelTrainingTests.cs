@@ -37,6 +37,27 @@ public sealed class DataParallelTrainingTests
         }
     }
 
+    [Theory]
+    [InlineData("remit", false)]
+    [InlineData("uniform", true)]
+    public void Run_TwoRanksZero1_MatchesPlainDataParallel(string weighting, bool grpo)
+    {
+        // Through the real loops (TokenTrainer with its checkpoint, GrpoLearner); the mpirun twin is in ReMiT.Cli.Tests.
+        var options = new DataParallelBenchmarkOptions(ModelPresets.Get("smoke"), Steps: 3, Weighting: weighting, Grpo: grpo);
+        var plain = new InProcessGroup(2).Run(c => DataParallelBenchmark.Run(options, c, TextWriter.Null));
+        var sharded = new InProcessGroup(2).Run(c => DataParallelBenchmark.Run(options with { Zero = 1 }, c, TextWriter.Null));
+        try
+        {
+            foreach (var rank in sharded)
+                Assert.True(RelativeDifference(plain[0].Tensors, rank.Tensors) < 1e-6,
+                    $"rank {Array.IndexOf(sharded, rank)}: max |a−b| / max |a| = {RelativeDifference(plain[0].Tensors, rank.Tensors):E2}");
+        }
+        finally
+        {
+            foreach (var r in plain.Concat(sharded)) r.Dispose();
+        }
+    }
+
     [Fact]
     public void Run_TwoRanks_ChangesWeightsFromInitialisation()
     {

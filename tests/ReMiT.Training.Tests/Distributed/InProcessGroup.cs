@@ -55,6 +55,29 @@ internal sealed class InProcessGroup
             group._barrier.SignalAndWait(); // nobody overwrites a slot before everyone has read it
         }
 
+        public void ReduceScatterSum(ReadOnlySpan<float> data, Span<float> shard)
+        {
+            CollectiveChecks.Separate(data, shard, Size, nameof(data), nameof(shard));
+            group._slots[rank] = data.ToArray();
+            group._barrier.SignalAndWait();
+            for (int i = 0; i < shard.Length; i++)
+            {
+                float sum = 0;
+                foreach (float[] slot in group._slots) sum += slot[rank * shard.Length + i]; // rank order, as the all-reduce
+                shard[i] = sum;
+            }
+            group._barrier.SignalAndWait();
+        }
+
+        public void AllGather(ReadOnlySpan<float> shard, Span<float> data)
+        {
+            CollectiveChecks.Separate(data, shard, Size, nameof(data), nameof(shard));
+            group._slots[rank] = shard.ToArray();
+            group._barrier.SignalAndWait();
+            for (int r = 0; r < group._slots.Length; r++) group._slots[r].CopyTo(data.Slice(r * shard.Length, shard.Length));
+            group._barrier.SignalAndWait();
+        }
+
         public void Broadcast(Span<float> data, int root)
         {
             if (rank == root) group._slots[root] = data.ToArray();

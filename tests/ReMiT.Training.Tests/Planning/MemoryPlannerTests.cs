@@ -34,8 +34,8 @@ public sealed class MemoryPlannerTests
         Assert.Equal(2, plan.RowsPerRank);
         Assert.Equal(4640, plan.WeightsBytes);             // 1160 · 4
         Assert.Equal(9280, plan.GradientsBytes);           // .grad 1160 · 4 + float32 bucket 1160 · 4
-        Assert.Equal(18560, plan.OptimizerBytes);          // master, two moments, decay mask: 4 · 4 · 1160
-        Assert.Equal(19200, plan.OptimizerStepBytes);      // four float32 temporaries 16 · 1160 = 18560, + logits 10 · 16 · 4 = 640
+        Assert.Equal(13920, plan.OptimizerBytes);          // master and two moments: 3 · 4 · 1160
+        Assert.Equal(5280, plan.OptimizerStepBytes);       // Adam's denominator 4 · 1160 = 4640, + logits 10 · 16 · 4 = 640
         // Per token: norm(8) = 4·8 + 2·4·8 + 4 = 100; a block = 2·100 + rotary 2·(8+4)·4 = 96
         // + attention q 8·4 + repeated k, v 2·8·4 + output 8·4 + lse 4·2 = 136 + SwiGLU 4·12·4 = 192 → 624;
         // outside: final norm 100 + cos/sin 2·4·4 = 32 + loss (4 + 12)·16 = 256 → 388. 2·624 + 388 = 1636 per token, ·10.
@@ -47,22 +47,39 @@ public sealed class MemoryPlannerTests
         // + repeated k, v 16 + output 8 = 94) · 4 = 376 → 440, or MLP 4·8·4 = 128 + (4·12 + 8)·4 = 224 → 352.
         // 64 + 96 + 32 + 440 = 632 per token, · 6.
         Assert.Equal(3792, plan.PrefillBytes);
-        Assert.Equal(32480, plan.StaticBytes);             // 4640 + 9280 + 18560
-        Assert.Equal(51680, plan.TrainingPeakBytes);       // 32480 + max(16360, 19200)
-        Assert.Equal(40368, plan.RolloutPeakBytes);        // 32480 + 4096 + 3792
-        Assert.Equal(51680, plan.TotalBytes);
-        Assert.True(plan.Fits(51680));
-        Assert.False(plan.Fits(51679));
+        Assert.Equal(27840, plan.StaticBytes);             // 4640 + 9280 + 13920
+        Assert.Equal(44200, plan.TrainingPeakBytes);       // 27840 + max(16360, 5280)
+        Assert.Equal(35728, plan.RolloutPeakBytes);        // 27840 + 4096 + 3792
+        Assert.Equal(44200, plan.TotalBytes);
+        Assert.True(plan.Fits(44200));
+        Assert.False(plan.Fits(44199));
     }
 
     [Fact]
-    public void Plan_Zero1_DividesOptimizerStateAndAddsTheAllGather()
+    public void Plan_Zero1_DividesOptimizerStateAndAddsTheGradientShard()
     {
         var plan = MemoryPlanner.Plan(Request with { Zero = 1 });
 
-        Assert.Equal(9280, plan.OptimizerBytes);           // 16 · ⌈1160 / 2⌉ = 16 · 580
-        Assert.Equal(9280, plan.GradientsBytes);           // unchanged: the full bucket is reduce-scattered
-        Assert.Equal(14560, plan.OptimizerStepBytes);      // 16 · 580 + all-gathered parameters 1160 · 4 + logits 640
+        Assert.Equal(6960, plan.OptimizerBytes);           // 12 · ⌈1160 / 2⌉ = 12 · 580
+        Assert.Equal(11600, plan.GradientsBytes);          // .grad 1160 · 4 + padded bucket 4 · 2 · 580 + gradient shard 4 · 580
+        Assert.Equal(2960, plan.OptimizerStepBytes);       // Adam's denominator 4 · 580 + logits 640 (the all-gather reuses the bucket)
+    }
+
+    [Fact]
+    public void Plan_Zero1OneRank_SameAsZero0()
+    {
+        // One rank has nothing to shard over; FlatAdamW then keeps the whole state, and so does the plan.
+        var one = Request with { Ranks = 1 };
+        Assert.Equal(MemoryPlanner.Plan(one), MemoryPlanner.Plan(one with { Zero = 1 }));
+    }
+
+    [Fact]
+    public void Plan_Zero1UnevenSplit_RoundsTheShardUp()
+    {
+        // 1160 over 3 ranks: shard ⌈1160 / 3⌉ = 387, padded bucket 3 · 387 = 1161.
+        var plan = MemoryPlanner.Plan(Request with { Ranks = 3, Zero = 1 });
+        Assert.Equal(12 * 387, plan.OptimizerBytes);
+        Assert.Equal(4640 + 4 * 1161 + 4 * 387, plan.GradientsBytes);
     }
 
     [Fact]
