@@ -15,6 +15,7 @@ internal sealed class CollectiveBuffers
         Full = GC.AllocateArray<float>(Length, pinned: true);
         FullOut = GC.AllocateArray<float>(Length, pinned: true);
         Shard = GC.AllocateArray<float>(ShardLength, pinned: true);
+        Staging = GC.AllocateArray<float>(Length, pinned: true);
         Counts = Enumerable.Repeat(ShardLength, ranks).ToArray();
         Displacements = Enumerable.Range(0, ranks).Select(r => r * ShardLength).ToArray();
     }
@@ -31,6 +32,9 @@ internal sealed class CollectiveBuffers
     public float[] FullOut;
 
     public float[] Shard { get; }
+
+    /// <summary>n floats for the high-level API's in-place stand-in: copy in, reduce, copy back.</summary>
+    public float[] Staging { get; }
 
     /// <summary>n/N for every rank: the recvcounts of MPI_Reduce_scatter and MPI_Allgatherv.</summary>
     public int[] Counts { get; }
