@@ -59,7 +59,7 @@ internal static class Program
         }
         catch (Exception e) // MPI.NET throws ArgumentException for MPI_ERR_BUFFER, a plain Exception for some classes
         {
-            outcome = $"refused ({e.GetType().Name}): " + e.Message.Split('\n')[0].Replace("\"", "'", StringComparison.Ordinal);
+            outcome = $"refused ({e.GetType().Name}): " + string.Join(" | ", e.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).Replace("\"", "'", StringComparison.Ordinal);
         }
         if (world.Rank == 0) Console.WriteLine($"{{\"note\":\"high-level Allreduce with the same array as input and output\",\"outcome\":\"{outcome}\"}}");
     }
