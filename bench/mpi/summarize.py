@@ -8,6 +8,7 @@ the in-place stand-in (copy in, reduce, copy back) with C's in-place one.
     python3 bench/mpi/summarize.py results.jsonl
 """
 import json
+import re
 import statistics
 import sys
 from collections import defaultdict
@@ -33,7 +34,8 @@ def main(path):
         for line in lines:
             row = json.loads(line)
             if "note" in row:
-                notes.add(f"{row['note']}: {row['outcome']}")
+                outcome = re.sub(r"0x[0-9a-f]+", "0x…", row["outcome"])  # buffer addresses differ per run
+                notes.add(f"{row['note']} ({row['program']}): {outcome}")
                 continue
             busbw[(row["program"], row["op"], row["mode"], row["bytes"])][row["round"]] = row["bus_bandwidth"]
 
