@@ -56,6 +56,18 @@ def main(path):
                 base = busbw.get((baseline, op, C_MODE.get(mode, mode), size), {})
                 ratios.append(spread([mine[r] / base[r] for r in mine if r in base and base[r] > 0], 2))
             print("| " + " | ".join([op, mode, str(size >> 20)] + cells + ratios) + " |")
+    # What the high-level API's extra work costs, measured inside one program (adjacent cases, same load).
+    print("\nmpinet-high against its own out-of-place Allreduce, per round, median (min–max)\n")
+    print("| MiB | in-place via copies / out-of-place | allocating / out-of-place |")
+    print("|---|---|---|")
+    for size in sizes:
+        plain = busbw.get(("mpinet-high", "allreduce", "out-of-place", size), {})
+        cells = []
+        for mode in ("in-place via copies", "allocating"):
+            mine = busbw.get(("mpinet-high", "allreduce", mode, size), {})
+            cells.append(spread([mine[r] / plain[r] for r in mine if r in plain and plain[r] > 0], 2))
+        if plain:
+            print(f"| {size >> 20} | " + " | ".join(cells) + " |")
     for note in sorted(notes):
         print(f"\nnote: {note}")
 
