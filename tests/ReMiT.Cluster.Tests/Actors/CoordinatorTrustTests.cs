@@ -5,6 +5,7 @@ using ReMiT.Cluster.Actors;
 using ReMiT.Cluster.Messages;
 using ReMiT.Cluster.Messages.Serialization;
 using ReMiT.Cluster.Metrics;
+using ReMiT.Cluster.Tests.Messages.Serialization;
 using ReMiT.Training.Flywheel;
 
 namespace ReMiT.Cluster.Tests.Actors;
@@ -175,6 +176,69 @@ public sealed class CoordinatorTrustTests : IDisposable
         Assert.Contains("cluster.stall_timeout_s", error);
         Assert.Contains("guide work (1 waiting for a worker, 0 leased)", error);
         Assert.Equal(error, Next<RunFinished>(learner.Seen).Error);
+    }
+
+    [Fact]
+    public void RlStep_LostLeaseAndLostBatch_TheLeaseComesBackWithItsCreditAndTheBatchIsSentAgainOnRequest()
+    {
+        using var dir = new TempDir();
+        var config = ConfigLoader.Load(Path.Combine(ReMiT.Tests.Shared.RepoPaths.Root, "cluster", "presets", "smoke.json"),
+            ["rl.dynamic_sampling=false", "cluster.lease_timeout_s=2", "cluster.stall_timeout_s=120", "cluster.retry_after_s=1"]);
+        var run = RunContext.Prepare(config, dir.Path, resume: false, TextWriter.Null);
+        var rl = run.Plan.First(p => p.Kind == PlannedKind.Rl);
+        foreach (var earlier in run.Plan.TakeWhile(p => p != rl)) // everything before the first RL stage counts as done
+        {
+            string done = ReMiT.Training.Reporting.StageSummary.PathFor(dir.Path, earlier.Name);
+            Directory.CreateDirectory(Path.GetDirectoryName(done)!);
+            File.WriteAllText(done, "{}");
+        }
+        var metrics = new RemitMetrics();
+        var coordinator = _cluster.ActorOf(Props.Create(() => new Coordinator(run, metrics, new TaskCompletionSource<string?>(), TextWriter.Null)), "rl-coordinator");
+        (IActorRef Ref, BlockingCollection<object> Seen) Join(string name, string role)
+        {
+            var probe = StartProbe(_cluster, name);
+            probe.Ref.Tell(new SendAs(coordinator, new RegisterWorker(role, 0, 1, 1, "test", 0)));
+            Next<WorkerRegistered>(probe.Seen);
+            return probe;
+        }
+        var learner = Join("rl-learner", "learner");
+        Assert.Equal(rl.Name, Next<RunStage>(learner.Seen).Stage);
+        learner.Ref.Tell(new SendAs(coordinator, new WeightsPublished(1, rl.Name, 0)));
+        learner.Ref.Tell(new SendAs(coordinator, new RequestRlStep(rl.Name, 0))); // steps 0 and 1 (max_staleness 1) are issued
+
+        // A rollout node whose first lease is lost on the way: it never asks again, yet gets the lease back once it times out.
+        var rollout = Join("rl-rollout", "rollout");
+        rollout.Ref.Tell(new SendAs(coordinator, new RequestWork(WorkKinds.Rollout, 1)));
+        var lost = Next<RolloutWork>(rollout.Seen);
+        Assert.Equal(lost, Next<RolloutWork>(rollout.Seen));
+
+        var verifier = Join("rl-verifier", "verifier");
+        verifier.Ref.Tell(new SendAs(coordinator, new RequestWork(WorkKinds.Verify, 8)));
+        int group = run.Config.Rl.GroupSize, worksPerStep = run.Config.Rl.PromptsPerStep / run.Config.Cluster.PromptsPerWork;
+        var work = lost;
+        for (int answered = 0; answered < 2 * worksPerStep; answered++)
+        {
+            if (answered > 0)
+            {
+                rollout.Ref.Tell(new SendAs(coordinator, new RequestWork(WorkKinds.Rollout, 1)));
+                work = Next<RolloutWork>(rollout.Seen);
+            }
+            var rollouts = Enumerable.Range(0, work.PromptCount * group).Select(i => new RolloutRecord(
+                work.FirstPrompt + i / group, [1, 2], [3, 4], [-0.5f, -0.25f], work.WeightsVersion, true, 0, false)).ToArray();
+            rollout.Ref.Tell(new SendAs(coordinator, new RolloutsDone(work.WorkId, work.Stage, work.Step, rollouts)));
+            var verify = Next<VerifyWork>(verifier.Seen);
+            verifier.Ref.Tell(new SendAs(coordinator, new RolloutsVerified(verify.WorkId, verify.Stage, verify.Step,
+                verify.Rollouts.Select((r, i) => r with { Reward = i % 2, Correct = i % 2 == 1 }).ToArray())));
+        }
+
+        var first = Next<RlStepBatch>(learner.Seen);
+        Assert.Equal((rl.Name, 0, run.Config.Rl.PromptsPerStep * group), (first.Stage, first.Step, first.Rollouts.Length));
+        learner.Ref.Tell(new SendAs(coordinator, new RequestRlStep(rl.Name, 0)));   // that batch was lost on the way: ask again
+        DeepEqual.Assert(first, Next<RlStepBatch>(learner.Seen));
+        learner.Ref.Tell(new SendAs(coordinator, new RequestRlStep(rl.Name, 1)));   // the learner has step 0: it may be forgotten
+        Assert.Equal(1, Next<RlStepBatch>(learner.Seen).Step);
+        Assert.True(metrics.LeasesReissued.WithLabels("timeout").Value >= 1);
+        Assert.Equal(0, metrics.ExperiencesDuplicated.Value);
     }
 
     [Fact]
