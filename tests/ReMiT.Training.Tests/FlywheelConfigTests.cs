@@ -86,6 +86,18 @@ public sealed class FlywheelConfigTests
     }
 
     [Fact]
+    public void Load_BadStallRetryAndMessageCap_NamedWithTheirKeys()
+    {
+        var e = Assert.Throws<InvalidDataException>(() => ConfigLoader.Load(Preset("smoke"),
+            ["cluster.lease_timeout_s=100", "cluster.stall_timeout_s=100", "cluster.retry_after_s=0", "cluster.max_message_mib=2000"]));
+        foreach (string part in new[] { "cluster.stall_timeout_s must be > lease_timeout_s (100)", "cluster.retry_after_s must be > 0 and < stall_timeout_s (100)",
+                                        "cluster.max_message_mib must be in 1..1024, got 2000" })
+            Assert.Contains(part, e.Message);
+        var ok = ConfigLoader.Load(Preset("smoke"), ["cluster.lease_timeout_s=60", "cluster.stall_timeout_s=120", "cluster.retry_after_s=5", "cluster.max_message_mib=8"]).Cluster;
+        Assert.Equal((120.0, 5.0, 8), (ok.StallTimeoutS, ok.RetryAfterS, ok.MaxMessageMib));
+    }
+
+    [Fact]
     public void Load_ActivationCheckpointing_OffByDefaultOnByOverrideAndReachesTheModel()
     {
         Assert.False(ConfigLoader.Load(Preset("smoke")).Train.ActivationCheckpointing);

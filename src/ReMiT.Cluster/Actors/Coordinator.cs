@@ -21,6 +21,19 @@ namespace ReMiT.Cluster.Actors;
 /// for it; every lease is tracked, reissued when it times out or its holder leaves, and a result is
 /// used once (duplicates are counted and dropped). Nothing heavy runs here: the report is built on
 /// a background task and piped back.
+/// <para>
+/// Trust: a worker is registered only from an up cluster member that joined with the role it claims;
+/// a result or failure is taken only from a registered worker of the right role that was handed that
+/// lease, for an outstanding lease id, and only when it matches its lease (stage, step, prompts,
+/// model); learner messages only from learners (stage completion and weights announcements from rank
+/// 0). Everything else is refused and counted in <c>remit_messages_rejected_total{reason}</c>.
+/// </para>
+/// <para>
+/// No hangs: an expired lease returns its credit to its holder; an RL step's batch stays here until
+/// every learner has asked for the next step (a lost batch is re-sent when asked again); a guide
+/// batch asked for again gets its scores again; and when work is outstanding but nothing has moved
+/// for <c>cluster.stall_timeout_s</c>, the run stops with an error naming what it waited for.
+/// </para>
 /// </summary>
 public sealed class Coordinator : ReceiveActor, IWithTimers
 {
@@ -38,6 +51,12 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
     private readonly Dictionary<string, Dictionary<IActorRef, int>> _credit;
     private readonly Dictionary<long, IActorRef> _guideRequesters = [];
     private readonly Dictionary<long, DateTimeOffset> _evalStarted = [];
+    private readonly RejectionLog _rejections;
+    private readonly int _messageCap;          // cluster.max_message_mib, in bytes
+    private readonly TimeSpan _stallTimeout;   // cluster.stall_timeout_s
+    private long _lastProgress = System.Diagnostics.Stopwatch.GetTimestamp();
+    private readonly Dictionary<long, GuideScored> _guideDelivered = [];  // recent scores by work id, for a learner that asks again
+    private readonly Queue<long> _guideDeliveredOrder = new();
     private int _stageIndex = -1;
     private DateTimeOffset _stageStarted;
     private PlannedStage? _stage;
@@ -47,7 +66,7 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
     private readonly Dictionary<int, int> _policyVersions = [];              // step → weights version of the policy after `step` updates
     private readonly Dictionary<int, SortedDictionary<int, RolloutRecord[]>> _verified = []; // step → first prompt → rollouts
     private readonly Dictionary<int, List<IActorRef>> _stepWaiters = [];
-    private readonly Dictionary<int, int> _delivered = [];                   // step → learner ranks it was sent to
+    private readonly Dictionary<IActorRef, int> _requestedStep = [];         // learner → the highest step it asked for (it has every step before)
     private readonly Dictionary<int, StepDraws> _draws = [];                 // step → prompts issued so far (refill rounds included)
     private readonly HashSet<int> _complete = [];                            // steps whose groups are all in (no refill round to come)
     private int _nextIssueStep;
@@ -73,10 +92,13 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
         string[] kinds = [WorkKinds.Rollout, WorkKinds.Verify, WorkKinds.Guide, WorkKinds.Eval];
         _books = kinds.ToDictionary(k => k, _ => new LeaseBook<IActorRef>(timeout));
         _credit = kinds.ToDictionary(k => k, _ => new Dictionary<IActorRef, int>());
+        _rejections = new RejectionLog(metrics, _log);
+        _messageCap = ChunkAssembler.MessageCapOf(run.Config.Cluster);
+        _stallTimeout = TimeSpan.FromSeconds(run.Config.Cluster.StallTimeoutS);
 
         Receive<RegisterWorker>(OnRegister);
         Receive<Terminated>(t => OnMemberLost(t.ActorRef));
-        Receive<RequestWork>(r => { if (_members.ContainsKey(Sender)) { AddCredit(r.Kind, Sender, r.Count); Dispatch(); } });
+        Receive<RequestWork>(OnRequestWork);
         Receive<RolloutsDone>(OnRolloutsDone);
         Receive<RolloutsVerified>(OnVerified);
         Receive<GuideWork>(OnGuideWork);
@@ -84,19 +106,16 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
         Receive<EvalDone>(OnEvalDone);
         Receive<WeightsPublished>(OnWeightsPublished);
         Receive<RequestRlStep>(OnRequestRlStep);
-        Receive<StageCompleted>(c =>
-        {
-            if (c.Stage != _stage?.Name) return;
-            _console.WriteLine($"{c.Stage}: done in {(DateTimeOffset.UtcNow - _stageStarted).TotalSeconds:F0} s");
-            NextStage();
-        });
-        Receive<StageFailed>(f => Finish($"{f.Stage} failed on {Describe(Sender)}: {f.Error}"));
+        Receive<StageCompleted>(OnStageCompleted);
+        Receive<StageFailed>(f => { if (From(f, "learner") is not null) Finish($"{f.Stage} failed on {Describe(Sender)}: {f.Error}"); });
         Receive<Tick>(_ => OnTick());
         Receive<WorkFailed>(OnWorkFailed);
-        var assembler = new ChunkAssembler(onDropped: reason => metrics.MessagesDropped.WithLabels(reason).Inc(), log: _log);
-        Receive<MessageChunk>(c => { if (assembler.Add(c) is { } whole) Self.Forward(whole); });
+        var assembler = new ChunkAssembler(maxMessageBytes: _messageCap, onDropped: reason => metrics.MessagesDropped.WithLabels(reason).Inc(), log: _log);
+        Receive<MessageChunk>(c => { if (From(c, WorkerRoles) is not null && assembler.Add(c, ChunkAssembler.SenderKey(Sender)) is { } whole) Self.Forward(whole); });
         Receive<ReportBuilt>(r => Stop(r.Error));
     }
+
+    private static readonly string[] WorkerRoles = ["rollout", "verifier", "guide", "learner"];
 
     protected override void PreStart() => Timers.StartPeriodicTimer("tick", new Tick(), TimeSpan.FromSeconds(1));
 
@@ -104,9 +123,11 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
 
     private void OnRegister(RegisterWorker r)
     {
+        if (RegistrationProblem(r) is { } problem) { Reject(RejectReasons.NotMember, r, problem); return; }
+        if (!IsUp(Sender)) { _log.Debug("{0} registers before this node sees it up; it will try again", Sender.Path); return; }
         if (!_members.ContainsKey(Sender)) Context.Watch(Sender);
-        _members[Sender] = new Member(r.Role, r.Rank, r.Size, r.Pid, r.Host, AddressOf(Sender), r.MetricsPort);
-        _console.WriteLine($"{Sender.Path} joined: {r.Role} rank {r.Rank}/{r.Size}, pid {r.Pid} on {r.Host}");
+        _members[Sender] = new Member(r.Role, r.Rank, r.Size, r.Pid, Printable(r.Host), AddressOf(Sender), r.MetricsPort);
+        _console.WriteLine($"{Sender.Path} joined: {r.Role} rank {r.Rank}/{r.Size}, pid {r.Pid} on {Printable(r.Host)}");
         Sender.Tell(new WorkerRegistered(_run.RunDirectory, (int)_latestVersion));
         UpdateMemberGauges();
         if (!_started && LearnersReady())
@@ -119,9 +140,59 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
             Sender.Tell(ToRunStage(s)); // a learner registering again (our answer was slow) gets its stage again; it ignores a repeat
     }
 
+    // Why Sender cannot register as r says, or null: it must be a worker role, on an up cluster member
+    // that joined with that role (a process that merely reaches the port is no member).
+    private string? RegistrationProblem(RegisterWorker r)
+    {
+        if (!WorkerRoles.Contains(r.Role)) return $"role '{Printable(r.Role)}' is not a worker role ({string.Join(", ", WorkerRoles)})";
+        if (r.Size < 1 || r.Rank < 0 || r.Rank >= r.Size) return $"rank {r.Rank} of {r.Size} is not a rank";
+        var cluster = Akka.Cluster.Cluster.Get(Context.System);
+        var address = Sender.Path.Address.HasLocalScope ? cluster.SelfAddress : Sender.Path.Address;
+        var member = cluster.State.Members.FirstOrDefault(m => m.Address.Equals(address));
+        if (member is { Status: Akka.Cluster.MemberStatus.Joining }) return null; // our view lags its join: OnRegister waits for its next try
+        if (member is null || member.Status is not (Akka.Cluster.MemberStatus.Up or Akka.Cluster.MemberStatus.WeaklyUp))
+            return $"{address} is not an up member of this cluster";
+        if (!member.HasRole(r.Role)) return $"{address} joined with roles [{string.Join(", ", member.Roles)}], not {r.Role}";
+        return null;
+    }
+
+    private static bool IsUp(IActorRef who)
+    {
+        var cluster = Akka.Cluster.Cluster.Get(Context.System);
+        var address = who.Path.Address.HasLocalScope ? cluster.SelfAddress : who.Path.Address;
+        return cluster.State.Members.Any(m => m.Address.Equals(address) && m.Status is Akka.Cluster.MemberStatus.Up or Akka.Cluster.MemberStatus.WeaklyUp);
+    }
+
+    // Text from a message as one printable line (it goes to the console and the log).
+    private static string Printable(string? text) =>
+        text is null ? "" : new string(text.Take(200).Select(c => char.IsControl(c) ? '?' : c).ToArray());
+
+    // The registered worker behind Sender when its role is one of roles; otherwise the message is refused and null returned.
+    private Member? From(IRemitMessage message, params string[] roles)
+    {
+        if (!_members.TryGetValue(Sender, out var member)) { Reject(RejectReasons.NotMember, message, "not a registered worker"); return null; }
+        if (!roles.Contains(member.Role)) { Reject(RejectReasons.WrongRole, message, $"a {member.Role} does not send it"); return null; }
+        return member;
+    }
+
+    // Learner rank 0 speaks for the learners (stage completion, weights announcements).
+    private Member? FromLeadLearner(IRemitMessage message)
+    {
+        if (From(message, "learner") is not { } learner) return null;
+        if (learner.Rank == 0) return learner;
+        Reject(RejectReasons.WrongRole, message, $"learner rank {learner.Rank} does not send it (rank 0 does)");
+        return null;
+    }
+
+    private void Reject(string reason, IRemitMessage message, string why) =>
+        _rejections.Reject(reason, $"{message.GetType().Name} from {Describe(Sender)}: {why}");
+
+    private void Progress() => _lastProgress = System.Diagnostics.Stopwatch.GetTimestamp();
+
     private void OnMemberLost(IActorRef who)
     {
         if (!_members.Remove(who, out var member)) return;
+        _requestedStep.Remove(who);
         _log.Warning("{0} ({1} rank {2}) left the cluster", who.Path, member.Role, member.Rank);
         foreach (var (kind, book) in _books)
         {
@@ -173,6 +244,7 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
             _issued.Clear();
         }
         _stage = null;
+        Progress();
         while (++_stageIndex < _plan.Count && StageRunner.IsDone(_run.RunDirectory, _plan[_stageIndex].Name))
             _console.WriteLine($"{_plan[_stageIndex].Name}: done, skipped");
         if (_stageIndex >= _plan.Count) { Finish(null); return; }
@@ -200,7 +272,7 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
             _policyVersions.Clear();
             _verified.Clear();
             _stepWaiters.Clear();
-            _delivered.Clear();
+            _requestedStep.Clear();
             _draws.Clear();
             _complete.Clear();
             _nextIssueStep = -1; // set by the learner's first step request (it may resume mid-stage)
@@ -208,12 +280,22 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
         foreach (var (learner, _) in Learners()) learner.Tell(ToRunStage(stage));
     }
 
+    private void OnStageCompleted(StageCompleted c)
+    {
+        if (FromLeadLearner(c) is null || c.Stage != _stage?.Name) return;
+        _console.WriteLine($"{c.Stage}: done in {(DateTimeOffset.UtcNow - _stageStarted).TotalSeconds:F0} s");
+        NextStage();
+    }
+
     private static RunStage ToRunStage(PlannedStage s) => new(s.Name, s.Kind.ToString(), s.From, s.To, s.Weighting, s.Guide);
 
     // ------------------------------------------------------------------ RL
 
+    // Idempotent: rank 0 announces a version again when its learner waits long for a step (the first announcement may be lost).
     private void OnWeightsPublished(WeightsPublished w)
     {
+        if (FromLeadLearner(w) is null) return;
+        if (_stage is { Kind: PlannedKind.Rl } current && w.Stage == current.Name && !_policyVersions.ContainsKey(w.Step)) Progress();
         _latestVersion = Math.Max(_latestVersion, w.Version);
         _metrics.PolicyVersion.Set(_latestVersion);
         foreach (var (member, m) in _members)
@@ -279,7 +361,9 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
 
     private void OnRolloutsDone(RolloutsDone done)
     {
-        if (!Accept(WorkKinds.Rollout, done.WorkId, done.Stage)) return;
+        if (From(done, "rollout") is null) return;
+        if (_books[WorkKinds.Rollout].Work(done.WorkId) is RolloutWork lease && Contradicts(done, lease) is { } why) { Reject(RejectReasons.BadContent, done, why); return; }
+        if (!Accept(WorkKinds.Rollout, done.WorkId, done.Stage, done)) return;
         var rl = _stageRun.Config.Rl;
         int required = _policyVersions.GetValueOrDefault(Math.Max(0, done.Step - rl.MaxStaleness), -1);
         if (done.Rollouts.Any(r => r.PolicyVersion != required) && _issued.Remove(done.WorkId, out var original))
@@ -300,17 +384,38 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
         Dispatch();
     }
 
+    // What makes a rollout result unusable for its lease: another stage or step, prompts outside the lease, more completions than asked.
+    private string? Contradicts(RolloutsDone done, RolloutWork lease)
+    {
+        if (done.Stage != lease.Stage || done.Step != lease.Step) return $"work {done.WorkId} is for {lease.Stage} step {lease.Step}, the result says {Printable(done.Stage)} step {done.Step}";
+        int group = _stageRun.Config.Rl.GroupSize;
+        if (done.Rollouts.Length == 0 || done.Rollouts.Length > lease.PromptCount * group) return $"{done.Rollouts.Length} rollouts for {lease.PromptCount} prompts × {group}";
+        if (done.Rollouts.Any(r => r.Prompt < lease.FirstPrompt || r.Prompt >= lease.FirstPrompt + lease.PromptCount))
+            return $"a rollout names a prompt outside {lease.FirstPrompt}..{lease.FirstPrompt + lease.PromptCount - 1}";
+        return null;
+    }
+
     private void OnVerified(RolloutsVerified v)
     {
-        if (!Accept(WorkKinds.Verify, v.WorkId, v.Stage) || !_verified.TryGetValue(v.Step, out var units)) return;
+        if (From(v, "verifier") is null) return;
+        if (_books[WorkKinds.Verify].Work(v.WorkId) is VerifyWork lease
+            && (v.Stage != lease.Stage || v.Step != lease.Step || !v.Rollouts.Select(r => r.Prompt).SequenceEqual(lease.Rollouts.Select(r => r.Prompt))))
+        {
+            Reject(RejectReasons.BadContent, v, $"work {v.WorkId} does not return the rollouts it was given ({lease.Stage} step {lease.Step}, {lease.Rollouts.Length} rollouts)");
+            return;
+        }
+        if (!Accept(WorkKinds.Verify, v.WorkId, v.Stage, v) || !_verified.TryGetValue(v.Step, out var units)) return;
         units[v.Rollouts.Min(r => r.Prompt)] = v.Rollouts;
         OnStepVerified(v.Step, units);
         Dispatch();
     }
 
+    // Idempotent: a learner asks again for a step it is still waiting for (its batch may have been lost).
     private void OnRequestRlStep(RequestRlStep r)
     {
-        if (_stage?.Name != r.Stage) return;
+        if (From(r, "learner") is null || _stage?.Name != r.Stage) return;
+        if (r.Step > _requestedStep.GetValueOrDefault(Sender, -1)) { _requestedStep[Sender] = r.Step; Progress(); }
+        ForgetStepsEveryLearnerHas();
         if (_nextIssueStep < 0)
         {
             _nextIssueStep = r.Step; // where the learner is: generation starts here and runs ahead of it
@@ -326,26 +431,63 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
         if (!_complete.Contains(step) || !_verified.TryGetValue(step, out var units)) return;
         if (!_stepWaiters.Remove(step, out var waiters)) return;
         var batch = new RlStepBatch(_stage!.Name, step, units.Values.SelectMany(u => u).OrderBy(r => r.Prompt).ToArray());
-        foreach (var learner in waiters) Chunker.Tell(learner, batch, Self);
-        int delivered = _delivered[step] = _delivered.GetValueOrDefault(step) + waiters.Count;
-        if (delivered >= Learners().Count) { _verified.Remove(step); _delivered.Remove(step); _draws.Remove(step); _complete.Remove(step); } // every rank has it
+        Progress();
+        foreach (var learner in waiters) Send(learner, batch);
+    }
+
+    // A step's batch is kept until every learner has asked for a later step: sent is not delivered, and a
+    // learner whose batch was lost asks again.
+    private void ForgetStepsEveryLearnerHas()
+    {
+        var learners = Learners();
+        if (learners.Count == 0) return;
+        int floor = learners.Min(l => _requestedStep.GetValueOrDefault(l.Ref, -1));
+        foreach (int step in _verified.Keys.Where(s => s < floor).ToList())
+        {
+            _verified.Remove(step);
+            _draws.Remove(step);
+            _complete.Remove(step);
+        }
+    }
+
+    // Chunks what is too big for one frame; a message above the receivers' cap stops the run with the
+    // cap's key in the error (sending it would only have it refused on arrival).
+    private void Send(IActorRef to, IRemitMessage message)
+    {
+        try { Chunker.Tell(to, message, Self, maxMessageBytes: _messageCap); }
+        catch (ArgumentException e) { Finish($"cannot send {message.GetType().Name} to {Describe(to)}: {e.Message}"); }
     }
 
     // ------------------------------------------------------------------ guide
 
+    private const int GuideResultsKept = 64;
+
+    // Idempotent: a learner that asks again for a batch still queued or leased waits for it; one already
+    // scored gets the scores again (its answer may have been lost).
     private void OnGuideWork(GuideWork work)
     {
-        _guideRequesters[work.WorkId] = Sender;
-        _books[WorkKinds.Guide].Add(work.WorkId, work);
+        if (From(work, "learner") is null) return;
+        var book = _books[WorkKinds.Guide];
+        if (book.IsCompleted(work.WorkId))
+        {
+            if (_guideDelivered.TryGetValue(work.WorkId, out var scored)) Send(Sender, scored);
+            return;
+        }
+        _guideRequesters.TryAdd(work.WorkId, Sender);
+        if (book.TryAdd(work.WorkId, work)) Progress();
         Dispatch();
     }
 
     private void OnGuideScored(GuideScored scored)
     {
-        var outcome = _books[WorkKinds.Guide].Complete(scored.WorkId);
-        if (outcome == LeaseBook<IActorRef>.Outcome.Duplicate) { _metrics.ExperiencesDuplicated.Inc(); return; }
-        if (outcome == LeaseBook<IActorRef>.Outcome.Unknown) return;
-        if (_guideRequesters.Remove(scored.WorkId, out var learner)) Chunker.Tell(learner, scored, Self);
+        if (From(scored, "guide") is null || !Accept(WorkKinds.Guide, scored.WorkId, null, scored)) return;
+        if (_guideRequesters.Remove(scored.WorkId, out var learner))
+        {
+            _guideDelivered[scored.WorkId] = scored;
+            _guideDeliveredOrder.Enqueue(scored.WorkId);
+            while (_guideDeliveredOrder.Count > GuideResultsKept) _guideDelivered.Remove(_guideDeliveredOrder.Dequeue());
+            Send(learner, scored);
+        }
         Dispatch();
     }
 
@@ -353,9 +495,16 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
 
     private void OnEvalDone(EvalDone done)
     {
-        // The model name becomes file names in the run directory; a bad one is dropped and its lease runs out.
-        if (RunPaths.Problem(done.Model) is { } bad) { _console.WriteLine($"dropped an evaluation result for model '{done.Model.ReplaceLineEndings(" ")}': {bad}"); return; }
-        if (!Accept(WorkKinds.Eval, done.WorkId, null)) return;
+        if (From(done, "rollout") is null) return;
+        // The model name becomes file names in the run directory: it must be a plain name and the one its lease names.
+        var lease = _books[WorkKinds.Eval].Work(done.WorkId) as EvalWork;
+        string? bad = RunPaths.Problem(done.Model) ?? (lease is not null && lease.Model != done.Model ? $"is not the model of work {done.WorkId} ({lease.Model})" : null);
+        if (bad is not null)
+        {
+            Reject(RejectReasons.BadContent, done, $"model '{Printable(done.Model)}': {bad}");
+            return;
+        }
+        if (!Accept(WorkKinds.Eval, done.WorkId, null, done)) return;
         IReadOnlyList<ResultRow> rows;
         try { rows = ResultsFile.RowsFromJson(done.RowsJson); }
         catch (JsonException e) { Finish($"evaluation of {done.Model} sent unreadable rows: {e.Message}"); return; }
@@ -375,26 +524,57 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
     // A failed lease goes to the next worker; work that fails MaxAttempts times stops the run with its error.
     private void OnWorkFailed(WorkFailed f)
     {
-        if (!_books.TryGetValue(f.Kind, out var book) || !book.Release(f.WorkId)) return;
+        if (From(f, WorkerRoles) is null) return;
+        if (!_books.TryGetValue(f.Kind, out var book)) { Reject(RejectReasons.BadContent, f, $"unknown work kind '{Printable(f.Kind)}'"); return; }
+        if (!book.Release(f.WorkId, Sender))
+        {
+            Reject(book.Knows(f.WorkId) && !book.IsCompleted(f.WorkId) ? RejectReasons.NotLeaseHolder : RejectReasons.UnknownLease, f,
+                   $"{f.Kind} work {f.WorkId} is not leased to it");
+            return;
+        }
         int n = _failures[f.WorkId] = _failures.GetValueOrDefault(f.WorkId) + 1;
         _metrics.LeasesReissued.WithLabels("failed").Inc();
         if (n >= MaxAttempts) Finish($"{f.Kind} work {f.WorkId} failed {n} times; last error from {Describe(Sender)}: {f.Error}");
         else Dispatch();
     }
 
-    // Whether a result is the first for its lease; duplicates are counted and dropped.
-    private bool Accept(string kind, long workId, string? stage)
+    // Whether a result is the first for its lease and comes from a worker that was handed it; duplicates are
+    // counted and dropped, results from others refused.
+    private bool Accept(string kind, long workId, string? stage, IRemitMessage result)
     {
-        var outcome = _books[kind].Complete(workId);
-        if (outcome == LeaseBook<IActorRef>.Outcome.Duplicate) { _metrics.ExperiencesDuplicated.Inc(); _console.WriteLine($"dropped a duplicate {kind} result for work {workId}"); }
-        return outcome == LeaseBook<IActorRef>.Outcome.Accepted && (stage is null || stage == _stage?.Name);
+        switch (_books[kind].Complete(workId, Sender))
+        {
+            case LeaseBook<IActorRef>.Outcome.Duplicate:
+                _metrics.ExperiencesDuplicated.Inc();
+                _console.WriteLine($"dropped a duplicate {kind} result for work {workId}");
+                return false;
+            case LeaseBook<IActorRef>.Outcome.Unknown:
+                Reject(RejectReasons.UnknownLease, result, $"{kind} work {workId} is not outstanding");
+                return false;
+            case LeaseBook<IActorRef>.Outcome.NotHolder:
+                Reject(RejectReasons.NotLeaseHolder, result, $"{kind} work {workId} was never leased to it");
+                return false;
+        }
+        Progress();
+        return stage is null || stage == _stage?.Name;
     }
 
-    private void AddCredit(string kind, IActorRef worker, int count)
+    // Which role may ask for which kind of work (rollout nodes also get evaluations on their rollout credit).
+    private static readonly Dictionary<string, string> RoleAsking = new()
     {
-        if (!_credit.TryGetValue(kind, out var credit)) { _log.Warning("{0} asked for unknown work kind '{1}'", worker.Path, kind); return; }
-        credit[worker] = credit.GetValueOrDefault(worker) + Math.Max(0, count); // "n more", on top of what it still has room for
+        [WorkKinds.Rollout] = "rollout", [WorkKinds.Verify] = "verifier", [WorkKinds.Guide] = "guide",
+    };
+
+    private void OnRequestWork(RequestWork r)
+    {
+        if (!RoleAsking.TryGetValue(r.Kind, out var role)) { Reject(RejectReasons.BadContent, r, $"unknown work kind '{Printable(r.Kind)}'"); return; }
+        if (From(r, role) is null) return;
+        AddCredit(r.Kind, Sender, r.Count);
+        Dispatch();
     }
+
+    private void AddCredit(string kind, IActorRef worker, int count) =>
+        _credit[kind][worker] = _credit[kind].GetValueOrDefault(worker) + Math.Max(0, count); // "n more", on top of what it still has room for
 
     // Gives pending work to workers with room for it; rollout nodes also run evaluations.
     private void Dispatch()
@@ -415,7 +595,7 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
             if (room <= 0) continue;
             var work = book.Take(worker, room);
             _credit[creditKind][worker] = room - work.Count;
-            foreach (var w in work) Chunker.Tell(worker, (IRemitMessage)w, Self);
+            foreach (var w in work) Send(worker, (IRemitMessage)w);
         }
     }
 
@@ -423,10 +603,44 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
     {
         foreach (var (kind, book) in _books)
         {
-            int n = book.ExpireDue();
-            if (n > 0) { _metrics.LeasesReissued.WithLabels("timeout").Inc(n); _log.Warning("{0} {1} lease(s) timed out and were reissued", n, kind); }
+            var holders = book.ExpireDue();
+            if (holders.Count == 0) continue;
+            _metrics.LeasesReissued.WithLabels("timeout").Inc(holders.Count);
+            _log.Warning("{0} {1} lease(s) timed out and were reissued", holders.Count, kind);
+            // The credit a lease used comes back: a lease lost on the way would otherwise cost its worker that room for good.
+            string creditKind = kind == WorkKinds.Eval ? WorkKinds.Rollout : kind;
+            foreach (var holder in holders)
+                if (_members.ContainsKey(holder)) AddCredit(creditKind, holder, 1);
         }
         Dispatch();
+        CheckStalled();
+    }
+
+    // The watchdog: while something is awaited, something must move within cluster.stall_timeout_s.
+    private void CheckStalled()
+    {
+        if (!_started || _finishing || Awaited() is not { } awaited) { Progress(); return; }
+        var idle = System.Diagnostics.Stopwatch.GetElapsedTime(_lastProgress);
+        if (idle >= _stallTimeout)
+            Finish($"stalled: nothing moved for {idle.TotalSeconds:F0} s (cluster.stall_timeout_s = {_stallTimeout.TotalSeconds:F0}) while waiting for {awaited}; " +
+                   "the run stops here and continues with --resume from the last checkpoint");
+    }
+
+    // What the run waits for now, in words, or null when nothing is outstanding (a learner busy with a token stage).
+    private string? Awaited()
+    {
+        var parts = new List<string>();
+        foreach (var (kind, book) in _books)
+            if (book.Pending + book.Leased > 0) parts.Add($"{kind} work ({book.Pending} waiting for a worker, {book.Leased} leased)");
+        foreach (int step in _stepWaiters.Keys.Order())
+        {
+            int needs = Math.Max(0, step - _stageRun.Config.Rl.MaxStaleness);
+            parts.Add(_policyVersions.ContainsKey(needs) || step < _nextIssueStep
+                ? $"the verified rollouts of {_stage?.Name} step {step}"
+                : $"the weights announcement of the policy for {_stage?.Name} step {needs} (learner rank 0 publishes it)");
+        }
+        if (_guideRequesters.Count > 0) parts.Add($"guide scores for {_guideRequesters.Count} learner batch(es)");
+        return parts.Count == 0 ? null : string.Join("; ", parts);
     }
 
     // Work ids are stable functions of what the work is, so a reissued lease keeps its id.

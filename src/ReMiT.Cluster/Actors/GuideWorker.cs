@@ -21,7 +21,8 @@ namespace ReMiT.Cluster.Actors;
 public sealed class GuideWorker : RoleWorker
 {
     private readonly Queue<GuideWork> _queued = new();
-    private bool _computing, _toppedUp;
+    private long? _computing;
+    private bool _toppedUp;
     private GuideScorer? _guide;
     private string? _guideName;
 
@@ -33,6 +34,7 @@ public sealed class GuideWorker : RoleWorker
             if (!_toppedUp && Node.Run.Config.Cluster.GuidePrefetch > 1)
                 Coordinator.Tell(new RequestWork(WorkKinds.Guide, Node.Run.Config.Cluster.GuidePrefetch - 1));
             _toppedUp = true;
+            if (_computing == w.WorkId || _queued.Any(q => q.WorkId == w.WorkId)) return; // reissued to us while we still hold it: one answer will do
             _queued.Enqueue(w);
             StartNext();
         });
@@ -42,16 +44,16 @@ public sealed class GuideWorker : RoleWorker
 
     protected override void OnRegistered(WorkerRegistered registered) => Coordinator.Tell(new RequestWork(WorkKinds.Guide, 1));
 
-    protected override void OnComputed()
+    protected override void OnComputed(long workId)
     {
-        _computing = false;
+        _computing = null;
         StartNext();
     }
 
     private void StartNext()
     {
-        if (_computing || !_queued.TryDequeue(out var w)) return;
-        _computing = true;
+        if (_computing is not null || !_queued.TryDequeue(out var w)) return;
+        _computing = w.WorkId;
         RunOffActor(w.WorkId, WorkKinds.Guide, () => Score(w), $"guide scores for {w.Stage}");
     }
 

@@ -17,23 +17,40 @@ namespace ReMiT.Cluster.Actors;
 /// to the guide nodes ahead of time (bounded prefetch) and come back with guide scores; RL steps are
 /// pulled from the coordinator in order; after every RL update rank 0 publishes the policy to shared
 /// storage and announces its version. Ranks stay in lockstep through the MPI collective.
+/// <para>
+/// No wait is forever: a guide batch or an RL step still unanswered after <c>cluster.retry_after_s</c>
+/// is asked for again (the coordinator answers repeats idempotently; rank 0 also re-announces the
+/// policies the step needs, in case an announcement was lost), and after <c>cluster.stall_timeout_s</c>
+/// the stage fails with an error naming what it waited for.
+/// </para>
 /// </summary>
 public sealed class LearnerWorker : RoleWorker
 {
-    private readonly ConcurrentDictionary<long, TaskCompletionSource<float[]>> _guideScores = new();
+    private readonly ConcurrentDictionary<long, GuideRequest> _guideScores = new();
     private readonly ConcurrentDictionary<int, TaskCompletionSource<RlStepBatch>> _steps = new();
     private readonly IActorRef _self;
     private string? _running;
     private RunStage? _queued; // the next stage, named while this rank was still finishing the last one
 
     private sealed record StageEnded(string Stage, string? Error, bool Cancelled);
+    private sealed record RetryTick;
+
+    /// <summary>A guide batch sent and not yet scored: when it was first and last sent.</summary>
+    private sealed class GuideRequest(GuideWork work, TaskCompletionSource<float[]> scores)
+    {
+        public GuideWork Work { get; } = work;
+        public TaskCompletionSource<float[]> Scores { get; } = scores;
+        public long FirstSent { get; } = Stopwatch.GetTimestamp();
+        public long LastSent { get; set; } = Stopwatch.GetTimestamp();
+    }
 
     public LearnerWorker(IActorRef coordinator, NodeServices node)
         : base("learner", coordinator, node, node.Collective.Rank, node.Collective.Size)
     {
         _self = Self;
         Receive<RunStage>(OnRunStage);
-        Receive<GuideScored>(s => { if (_guideScores.TryRemove(s.WorkId, out var tcs)) tcs.TrySetResult(s.TargetLogProbs); });
+        Receive<GuideScored>(s => { if (_guideScores.TryRemove(s.WorkId, out var request)) request.Scores.TrySetResult(s.TargetLogProbs); });
+        Receive<RetryTick>(_ => RetryGuideWork());
         Receive<RlStepBatch>(b => { if (_steps.TryGetValue(b.Step, out var tcs)) tcs.TrySetResult(b); });
         Receive<StageEnded>(e =>
         {
@@ -45,6 +62,35 @@ public sealed class LearnerWorker : RoleWorker
     }
 
     protected override void OnRegistered(WorkerRegistered registered) { }
+
+    protected override void PreStart()
+    {
+        base.PreStart();
+        Timers.StartPeriodicTimer("retry", new RetryTick(), TimeSpan.FromSeconds(1));
+    }
+
+    // Guide batches unanswered for retry_after_s go to the coordinator again (same work id: it dedupes);
+    // after stall_timeout_s the batch's task fails, and with it the stage, naming the batch.
+    private void RetryGuideWork()
+    {
+        if (_guideScores.IsEmpty) return;
+        var cluster = Node.Run.Config.Cluster;
+        foreach (var (id, request) in _guideScores)
+        {
+            var waited = Stopwatch.GetElapsedTime(request.FirstSent);
+            if (waited.TotalSeconds >= cluster.StallTimeoutS)
+            {
+                if (_guideScores.TryRemove(id, out _))
+                    request.Scores.TrySetException(new TimeoutException(
+                        $"{request.Work.Stage}: no guide scores for batch {id} after {waited.TotalSeconds:F0} s (cluster.stall_timeout_s); is a guide node up and able to load {request.Work.GuideModel}?"));
+            }
+            else if (Stopwatch.GetElapsedTime(request.LastSent).TotalSeconds >= cluster.RetryAfterS)
+            {
+                request.LastSent = Stopwatch.GetTimestamp();
+                Coordinator.Tell(request.Work, Self);
+            }
+        }
+    }
 
     private void OnRunStage(RunStage command)
     {
@@ -117,16 +163,28 @@ public sealed class LearnerWorker : RoleWorker
         catch (Exception e)
         {
             Node.Log.WriteLine($"{stage.Name}: failed: {e}");
+            if (Node.Collective.Size > 1) AbortJob(stage, e);
             return new StageEnded(stage.Name, e.Message, false);
         }
+    }
+
+    // The other ranks wait for this one in their next collective and would wait forever: the coordinator
+    // hears the error first (straight from this thread, which owns nothing the actor needs), then
+    // MPI_Abort ends every rank of the job and the run stops with this error.
+    private void AbortJob(PlannedStage stage, Exception e)
+    {
+        Coordinator.Tell(new StageFailed(stage.Name, $"learner rank {Node.Collective.Rank}: {e.Message} (the MPI job was aborted)"), _self);
+        Thread.Sleep(TimeSpan.FromSeconds(3)); // Tell is asynchronous: give the message time to leave this process
+        Node.Collective.Abort(errorCode: 1);
     }
 
     private Task<float[]> SubmitGuideWork(PlannedStage stage, int rows, int cols, int[] inputs, int[] targets)
     {
         long id = Random.Shared.NextInt64(1, long.MaxValue);
         var tcs = new TaskCompletionSource<float[]>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _guideScores[id] = tcs;
-        Coordinator.Tell(new GuideWork(id, stage.Name, stage.Guide!, rows, cols, inputs, targets), _self);
+        var work = new GuideWork(id, stage.Name, stage.Guide!, rows, cols, inputs, targets);
+        _guideScores[id] = new GuideRequest(work, tcs);
+        Coordinator.Tell(work, _self);
         return tcs.Task;
     }
 
@@ -134,6 +192,7 @@ public sealed class LearnerWorker : RoleWorker
     private sealed class ClusterStepSource(LearnerWorker owner, string stage) : IRlStepSource
     {
         private bool _announcedEarlier;
+        private readonly List<WeightsPublished> _announced = []; // rank 0: what it announced, to say again if the coordinator waits
 
         public long PolicyReady(DecoderModel policy, int step)
         {
@@ -153,9 +212,9 @@ public sealed class LearnerWorker : RoleWorker
                 // A resumed stage's first steps are generated by policies published before the interruption.
                 if (!_announcedEarlier)
                     foreach (var earlier in WeightsStore.Published(node.RunDirectory, stage).Where(p => p.Step >= step - k && p.Step < step))
-                        owner.Coordinator.Tell(new WeightsPublished(earlier.Version.Number, stage, earlier.Step), owner._self);
+                        Announce(new WeightsPublished(earlier.Version.Number, stage, earlier.Step));
                 _announcedEarlier = true;
-                owner.Coordinator.Tell(new WeightsPublished(version, stage, step), owner._self);
+                Announce(new WeightsPublished(version, stage, step));
             }
             // Every rank needs the version (its staleness check); exact as a float up to 2^24 versions.
             Span<float> shared = [version];
@@ -163,11 +222,46 @@ public sealed class LearnerWorker : RoleWorker
             return (long)shared[0];
         }
 
+        private void Announce(WeightsPublished announcement)
+        {
+            lock (_announced)
+            {
+                _announced.RemoveAll(a => a.Step < announcement.Step - 64); // a step needs the last max_staleness of them
+                _announced.Add(announcement);
+            }
+            owner.Coordinator.Tell(announcement, owner._self);
+        }
+
+        // Asks for the step, and again every retry_after_s (rank 0 also repeats the announcements the step's
+        // rollouts need: the first ones may have been lost); gives up after stall_timeout_s, naming the step.
         public IReadOnlyList<Rollout> Fetch(int step, CancellationToken cancellation)
         {
             var tcs = owner._steps.GetOrAdd(step, _ => new TaskCompletionSource<RlStepBatch>(TaskCreationOptions.RunContinuationsAsynchronously));
+            var config = owner.Node.Run.ForStage(stage).Config;
+            var retry = TimeSpan.FromSeconds(config.Cluster.RetryAfterS);
+            var clock = Stopwatch.StartNew();
             owner.Coordinator.Tell(new RequestRlStep(stage, step), owner._self);
-            var batch = tcs.Task.WaitAsync(cancellation).GetAwaiter().GetResult();
+            RlStepBatch batch;
+            while (true)
+            {
+                try
+                {
+                    batch = tcs.Task.WaitAsync(retry, cancellation).GetAwaiter().GetResult();
+                    break;
+                }
+                catch (TimeoutException)
+                {
+                    if (clock.Elapsed.TotalSeconds >= config.Cluster.StallTimeoutS)
+                        throw new TimeoutException(
+                            $"{stage} step {step}: no verified rollouts from the coordinator after {clock.Elapsed.TotalSeconds:F0} s (cluster.stall_timeout_s); " +
+                            "are rollout and verifier nodes up?");
+                    int needs = Math.Max(0, step - config.Rl.MaxStaleness);
+                    WeightsPublished[] again;
+                    lock (_announced) again = _announced.Where(a => a.Step >= needs && a.Step <= step).ToArray();
+                    foreach (var a in again) owner.Coordinator.Tell(a, owner._self);
+                    owner.Coordinator.Tell(new RequestRlStep(stage, step), owner._self);
+                }
+            }
             owner._steps.TryRemove(step, out _);
             return batch.Rollouts.Select(r => new Rollout(r.Prompt, r.PromptIds, r.CompletionIds, r.BehaviourLogProbs, r.PolicyVersion, r.Stopped)
             {

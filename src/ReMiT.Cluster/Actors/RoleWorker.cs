@@ -10,7 +10,9 @@ namespace ReMiT.Cluster.Actors;
 /// What every worker role shares: introduce itself to the coordinator (again every few seconds until
 /// answered, since the singleton may not be up yet), pull work in the amount it can hold, run each
 /// item's computation off the actor's thread and pipe the result back (so Receive never blocks),
-/// and stop when the run finishes.
+/// and stop when the run finishes. Only the current coordinator is obeyed: any protocol message
+/// from another sender (a stranger, another worker, a coordinator that is no longer the singleton)
+/// is refused before a handler sees it, counted in <c>remit_messages_rejected_total{reason="not_coordinator"}</c>.
 /// </summary>
 public abstract class RoleWorker : ReceiveActor, IWithTimers
 {
@@ -19,6 +21,9 @@ public abstract class RoleWorker : ReceiveActor, IWithTimers
     protected readonly ILoggingAdapter Log = Context.GetLogger();
     private readonly string _role;
     private readonly int _rank, _size;
+    private readonly CoordinatorIdentity _coordinator;
+    private readonly RejectionLog _rejections;
+    private ChunkAssembler? _assembler;
     private bool _registered;
 
     private sealed record RegisterTick;
@@ -35,6 +40,8 @@ public abstract class RoleWorker : ReceiveActor, IWithTimers
         _size = size;
         Coordinator = coordinator;
         Node = node;
+        _coordinator = new CoordinatorIdentity(coordinator, Context.System);
+        _rejections = new RejectionLog(node.Metrics, Log);
         Receive<RegisterTick>(_ => { if (!_registered) Register(); });
         Receive<WorkerRegistered>(r =>
         {
@@ -45,8 +52,7 @@ public abstract class RoleWorker : ReceiveActor, IWithTimers
         });
         Receive<RunFinished>(f => Node.Finished.TrySetResult(f.Error));
         // Big messages arrive in chunks; the whole message is handled as if it came in one piece.
-        var assembler = new ChunkAssembler(onDropped: reason => Node.Metrics.MessagesDropped.WithLabels(reason).Inc(), log: Log);
-        Receive<MessageChunk>(c => { if (assembler.Add(c) is { } whole) Self.Forward(whole); });
+        Receive<MessageChunk>(c => { if (Assembler().Add(c, ChunkAssembler.SenderKey(Sender)) is { } whole) Self.Forward(whole); });
         Receive<Computed>(c =>
         {
             if (c.Error is not null)
@@ -56,9 +62,27 @@ public abstract class RoleWorker : ReceiveActor, IWithTimers
             }
             if (c.Reply is not null) Coordinator.Tell(c.Reply);
             if (CreditKind is { } kind) Coordinator.Tell(new RequestWork(kind, 1));
-            OnComputed();
+            OnComputed(c.WorkId);
         });
     }
+
+    // The gate: protocol messages only from the current coordinator (chunks included, so a stranger
+    // cannot even fill the assembler). Our own messages (timers, computations) are not protocol messages.
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        if (message is IRemitMessage && !_coordinator.IsCurrent(Sender))
+        {
+            _rejections.Reject(RejectReasons.NotCoordinator, $"{message.GetType().Name} from {Sender.Path} (the {_role} obeys only the current coordinator)");
+            return true;
+        }
+        return base.AroundReceive(receive, message);
+    }
+
+    // Built on the first chunk, when the run's config (its message size cap) is readable: chunks only
+    // come from the coordinator, after registration.
+    private ChunkAssembler Assembler() => _assembler ??= new ChunkAssembler(
+        maxMessageBytes: ChunkAssembler.MessageCapOf(Node.Run.Config.Cluster),
+        onDropped: reason => Node.Metrics.MessagesDropped.WithLabels(reason).Inc(), log: Log);
 
     protected override void PreStart()
     {
@@ -72,7 +96,7 @@ public abstract class RoleWorker : ReceiveActor, IWithTimers
     protected abstract void OnRegistered(WorkerRegistered registered);
 
     /// <summary>A computation's reply went out (or its failure was reported): e.g. start the next queued item.</summary>
-    protected virtual void OnComputed() { }
+    protected virtual void OnComputed(long workId) { }
 
     /// <summary>The work kind this worker asks for again after each item (null: it takes no leases, like learners).</summary>
     protected virtual string? CreditKind => null;

@@ -16,21 +16,46 @@ namespace ReMiT.Cluster.Actors;
 /// Rollout role: takes one lease at a time — G completions for a few prompts of an RL step with the
 /// exact policy version the lease names (loaded from shared storage after its SHA-256 manifest
 /// checks out), or the evaluation of a trained model — and sends the result to the coordinator.
+/// Leases that arrive while one runs wait in a queue, so the policy is never swapped or disposed
+/// under a generation in progress; a lease handed out again while this node still works on it (its
+/// first lease timed out) is not run twice.
 /// </summary>
 public sealed class RolloutWorker : RoleWorker
 {
     private DecoderModel? _policy;
     private int _policyVersion = -1;
     private (string Stage, int Step, EvalItem[] Items)? _stepPrompts;
+    private readonly Queue<(long WorkId, Action Start)> _queued = new();
+    private long? _running;
 
     public RolloutWorker(IActorRef coordinator, NodeServices node) : base("rollout", coordinator, node)
     {
-        Receive<RolloutWork>(w => RunOffActor(w.WorkId, WorkKinds.Rollout, () => Generate(w), $"rollouts for {w.Stage} step {w.Step}"));
-        Receive<EvalWork>(w => RunOffActor(w.WorkId, WorkKinds.Eval, () => Evaluate(w), $"evaluation of {w.Model}"));
+        Receive<RolloutWork>(w => Enqueue(w.WorkId, () => RunOffActor(w.WorkId, WorkKinds.Rollout, () => Generate(w), $"rollouts for {w.Stage} step {w.Step}")));
+        Receive<EvalWork>(w => Enqueue(w.WorkId, () => RunOffActor(w.WorkId, WorkKinds.Eval, () => Evaluate(w), $"evaluation of {w.Model}")));
         Receive<WeightsPublished>(_ => { }); // loaded when a lease asks for it
     }
 
     protected override string? CreditKind => WorkKinds.Rollout;
+
+    private void Enqueue(long workId, Action start)
+    {
+        if (_running == workId || _queued.Any(q => q.WorkId == workId)) return; // reissued to us while we still hold it: one result will do
+        _queued.Enqueue((workId, start));
+        StartNext();
+    }
+
+    private void StartNext()
+    {
+        if (_running is not null || !_queued.TryDequeue(out var next)) return;
+        _running = next.WorkId;
+        next.Start();
+    }
+
+    protected override void OnComputed(long workId)
+    {
+        _running = null;
+        StartNext();
+    }
 
     protected override void OnRegistered(WorkerRegistered registered) => Coordinator.Tell(new RequestWork(WorkKinds.Rollout, 1));
 

@@ -17,6 +17,7 @@ public sealed class VerifierWorker : RoleWorker
 {
     private const int Credit = 4;
     private readonly Dictionary<(string Stage, int Step), EvalItem[]> _prompts = [];
+    private readonly HashSet<long> _inFlight = []; // a lease handed out again while we still score it is not scored twice
 
     public VerifierWorker(IActorRef coordinator, NodeServices node) : base("verifier", coordinator, node)
     {
@@ -31,9 +32,12 @@ public sealed class VerifierWorker : RoleWorker
                 if (_prompts.Count > 8) _prompts.Clear();
                 _prompts[(w.Stage, w.Step)] = items = RlPrompts.ForStage(Node.Run, w.Stage).ForStep(w.Step); // stages may differ in ops (rl.ops = auto)
             }
+            if (!_inFlight.Add(w.WorkId)) return;
             RunOffActor(w.WorkId, WorkKinds.Verify, () => Verify(w, items), $"verifying {w.Stage} step {w.Step}");
         });
     }
+
+    protected override void OnComputed(long workId) => _inFlight.Remove(workId);
 
     protected override string? CreditKind => WorkKinds.Verify;
 

@@ -2,9 +2,10 @@ namespace ReMiT.Cluster.Coordination;
 
 /// <summary>
 /// The coordinator's bookkeeping for one kind of work, free of Akka so it can be tested alone:
-/// pending items in FIFO order, leases on items handed out (holder + deadline), and the ids already
-/// completed. A lease that times out or whose holder leaves goes back to the front of the queue; a
-/// result for an id already completed is a duplicate and is reported as such, never used twice.
+/// pending items in FIFO order, leases on items handed out (holder + deadline), who has held each item
+/// not yet completed, and the ids already completed. A lease that times out or whose holder leaves goes
+/// back to the front of the queue; a result for an id already completed is a duplicate and is reported
+/// as such, never used twice; a result or failure from someone who never held the item is refused.
 /// Lease ages are measured on the monotonic clock (<see cref="TimeProvider.GetTimestamp"/>), so a wall
 /// clock stepped by NTP or by hand neither expires every lease at once nor keeps a lost one forever.
 /// </summary>
@@ -15,6 +16,9 @@ public sealed class LeaseBook<THolder>(TimeSpan leaseTimeout, TimeProvider? time
     private readonly LinkedList<(long Id, object Work)> _pending = new();
     private readonly Dictionary<long, Lease> _leased = [];
     private readonly HashSet<long> _completed = [];
+    // Everyone an item not yet completed was leased to: the current holder and those whose lease on it
+    // timed out or who left (their late result is the same work, made from the same seed, and is used once).
+    private readonly Dictionary<long, List<THolder>> _heldBy = [];
 
     private sealed record Lease(long Id, object Work, THolder Holder, long TakenAt, int Attempt);
 
@@ -29,10 +33,24 @@ public sealed class LeaseBook<THolder>(TimeSpan leaseTimeout, TimeProvider? time
     /// <summary>Queues new work; an id seen before (pending, leased or done) is refused.</summary>
     public void Add(long id, object work)
     {
-        if (_completed.Contains(id) || _leased.ContainsKey(id) || _pending.Any(p => p.Id == id))
+        if (!TryAdd(id, work))
             throw new InvalidOperationException($"work id {id} was already added.");
-        _pending.AddLast((id, work));
     }
+
+    /// <summary>Queues new work unless its id was seen before (pending, leased or done); returns whether it was queued.</summary>
+    public bool TryAdd(long id, object work)
+    {
+        if (Knows(id))
+            return false;
+        _pending.AddLast((id, work));
+        return true;
+    }
+
+    /// <summary>Whether <paramref name="id"/> is pending, leased or completed.</summary>
+    public bool Knows(long id) => _completed.Contains(id) || _leased.ContainsKey(id) || _pending.Any(p => p.Id == id);
+
+    /// <summary>Whether <paramref name="id"/> was completed.</summary>
+    public bool IsCompleted(long id) => _completed.Contains(id);
 
     /// <summary>Hands up to <paramref name="count"/> pending items to <paramref name="holder"/>.</summary>
     public IReadOnlyList<object> Take(THolder holder, int count)
@@ -43,21 +61,28 @@ public sealed class LeaseBook<THolder>(TimeSpan leaseTimeout, TimeProvider? time
             _pending.RemoveFirst();
             var (id, work) = first.Value;
             _leased[id] = new Lease(id, work, holder, _time.GetTimestamp(), 1);
+            if (!_heldBy.TryGetValue(id, out var holders)) _heldBy[id] = holders = [];
+            if (!holders.Contains(holder)) holders.Add(holder);
             given.Add(work);
         }
         return given;
     }
 
     /// <summary>What a result means for the run.</summary>
-    public enum Outcome { Accepted, Duplicate, Unknown }
+    /// <remarks><see cref="NotHolder"/>: the id is outstanding but <c>from</c> never held a lease on it (a stranger's or a confused worker's result).</remarks>
+    public enum Outcome { Accepted, Duplicate, Unknown, NotHolder }
 
     /// <summary>
-    /// Records a result for <paramref name="id"/>. Accepted once (even from a worker whose lease had
-    /// expired and been reissued — the reissued copy is then withdrawn); later arrivals are duplicates.
+    /// Records a result for <paramref name="id"/> from <paramref name="from"/>. Accepted once, and only
+    /// from a worker that was handed the item — its current holder, or one whose lease expired or who
+    /// left (the reissued copy is then withdrawn); later arrivals are duplicates.
     /// </summary>
-    public Outcome Complete(long id)
+    public Outcome Complete(long id, THolder from)
     {
         if (_completed.Contains(id)) return Outcome.Duplicate;
+        if (!_heldBy.TryGetValue(id, out var holders)) return Outcome.Unknown;
+        if (!holders.Contains(from)) return Outcome.NotHolder;
+        _heldBy.Remove(id);
         bool leased = _leased.Remove(id);
         var node = _pending.First;
         bool pending = false;
@@ -71,20 +96,25 @@ public sealed class LeaseBook<THolder>(TimeSpan leaseTimeout, TimeProvider? time
         return Outcome.Accepted;
     }
 
-    /// <summary>Puts back every lease past its deadline; returns how many.</summary>
-    public int ExpireDue()
+    /// <summary>Puts back every lease past its deadline; returns their holders, one entry per lease (so each can get its credit back).</summary>
+    public IReadOnlyList<THolder> ExpireDue()
     {
-        return Requeue(_leased.Values.Where(l => _time.GetElapsedTime(l.TakenAt) >= leaseTimeout).ToList());
+        var due = _leased.Values.Where(l => _time.GetElapsedTime(l.TakenAt) >= leaseTimeout).ToList();
+        Requeue(due);
+        return due.Select(l => l.Holder).ToList();
     }
 
     /// <summary>Puts back every lease <paramref name="holder"/> holds (it left the cluster); returns how many.</summary>
     public int HolderLost(THolder holder) =>
         Requeue(_leased.Values.Where(l => EqualityComparer<THolder>.Default.Equals(l.Holder, holder)).ToList());
 
-    /// <summary>Puts one outstanding lease back at the front of the queue (its worker reported a failure).</summary>
-    public bool Release(long id)
+    /// <summary>
+    /// Puts one outstanding lease back at the front of the queue because its worker reported a failure;
+    /// false (nothing changes) unless <paramref name="from"/> holds that lease now.
+    /// </summary>
+    public bool Release(long id, THolder from)
     {
-        if (!_leased.TryGetValue(id, out var lease)) return false;
+        if (!_leased.TryGetValue(id, out var lease) || !EqualityComparer<THolder>.Default.Equals(lease.Holder, from)) return false;
         Requeue([lease]);
         return true;
     }
@@ -94,10 +124,20 @@ public sealed class LeaseBook<THolder>(TimeSpan leaseTimeout, TimeProvider? time
     {
         _pending.Clear();
         _leased.Clear();
+        _heldBy.Clear();
     }
 
     /// <summary>The work item behind a lease still outstanding, or null.</summary>
     public object? Outstanding(long id) => _leased.TryGetValue(id, out var l) ? l.Work : null;
+
+    /// <summary>The work item behind <paramref name="id"/> while it is pending or leased (not completed), or null.</summary>
+    public object? Work(long id)
+    {
+        if (_leased.TryGetValue(id, out var l)) return l.Work;
+        foreach (var (pendingId, work) in _pending)
+            if (pendingId == id) return work;
+        return null;
+    }
 
     private int Requeue(List<Lease> leases)
     {

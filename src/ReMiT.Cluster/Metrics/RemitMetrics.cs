@@ -53,6 +53,7 @@ public sealed class RemitMetrics
         ExperiencesStale = f.CreateCounter("remit_experiences_stale_total", "Rollouts rejected beyond the staleness bound.");
         LeasesReissued = f.CreateCounter("remit_leases_reissued_total", "Work leases handed out again after a timeout or a lost member.", "reason");
         MessagesDropped = f.CreateCounter("remit_messages_dropped_total", "Inbound messages dropped as unknown or malformed.", "reason");
+        MessagesRejected = f.CreateCounter("remit_messages_rejected_total", "Decoded messages refused because of who sent them or what they name (a stranger, a non-holder of the lease, a bad name).", "reason");
         LastStepTimestamp = f.CreateGauge("remit_last_step_timestamp_seconds", "Unix time of the last optimizer step.", "stage");
         Members = f.CreateGauge("remit_cluster_members", "Cluster members up, per role, as this node sees them.", "role");
     }
@@ -88,6 +89,7 @@ public sealed class RemitMetrics
     public Counter ExperiencesStale { get; }
     public Counter LeasesReissued { get; }
     public Counter MessagesDropped { get; }
+    public Counter MessagesRejected { get; }
     public Gauge LastStepTimestamp { get; }
     public Gauge Members { get; }
 

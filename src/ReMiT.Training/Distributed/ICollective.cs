@@ -35,4 +35,10 @@ public interface ICollective : IDisposable
 
     /// <summary>Returns once every rank has called it.</summary>
     void Barrier();
+
+    /// <summary>
+    /// Ends every rank of the job now, for a failure on this rank (the others would wait for it forever in
+    /// their next collective). Does not return in a job of several processes; one process has no job to end.
+    /// </summary>
+    void Abort(int errorCode) { }
 }

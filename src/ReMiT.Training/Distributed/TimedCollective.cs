@@ -42,5 +42,7 @@ public sealed class TimedCollective(ICollective inner, Action<double> onAllReduc
 
     public void Barrier() => inner.Barrier();
 
+    public void Abort(int errorCode) => inner.Abort(errorCode);
+
     public void Dispose() => inner.Dispose();
 }

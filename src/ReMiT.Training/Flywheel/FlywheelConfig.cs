@@ -319,11 +319,24 @@ public sealed record ClusterSection
     public double LeaseTimeoutS { get; init; } = 600;
     /// <summary>Mid-training batches a learner keeps in flight at the guide (bounded prefetch).</summary>
     public int GuidePrefetch { get; init; } = 2;
+    /// <summary>
+    /// The run stops with an error naming what it waited for when work is outstanding (a lease, a
+    /// learner's RL step or guide batch) and nothing has moved for this many seconds. Longer than
+    /// <see cref="LeaseTimeoutS"/>, so a lost lease is reissued before the run gives up.
+    /// </summary>
+    public double StallTimeoutS { get; init; } = 1800;
+    /// <summary>Seconds between idempotent re-sends of a request still unanswered (a learner's RL step or guide batch, a weights announcement).</summary>
+    public double RetryAfterS { get; init; } = 30;
+    /// <summary>Largest message sent in chunks (an RL step's rollouts), in MiB; a receiver refuses bigger ones and bounds what it buffers by it.</summary>
+    public int MaxMessageMib { get; init; } = 64;
 
     public IReadOnlyList<string> Validate() =>
         [.. PromptsPerWork < 1 ? new[] { $"prompts_per_work must be >= 1, got {PromptsPerWork}." } : [],
          .. LeaseTimeoutS <= 0 ? new[] { $"lease_timeout_s must be > 0, got {LeaseTimeoutS}." } : [],
-         .. GuidePrefetch < 1 ? new[] { $"guide_prefetch must be >= 1, got {GuidePrefetch}." } : []];
+         .. GuidePrefetch < 1 ? new[] { $"guide_prefetch must be >= 1, got {GuidePrefetch}." } : [],
+         .. !(StallTimeoutS > LeaseTimeoutS) ? new[] { $"stall_timeout_s must be > lease_timeout_s ({LeaseTimeoutS}) so a lost lease is reissued before the run is stopped, got {StallTimeoutS}." } : [],
+         .. !(RetryAfterS > 0) || !(RetryAfterS < StallTimeoutS) ? new[] { $"retry_after_s must be > 0 and < stall_timeout_s ({StallTimeoutS}), got {RetryAfterS}." } : [],
+         .. MaxMessageMib is < 1 or > 1024 ? new[] { $"max_message_mib must be in 1..1024, got {MaxMessageMib}." } : []];
 }
 
 /// <summary>Turns a parser's exception into a config problem naming the key, so every bad value is listed before a run starts.</summary>

@@ -5,6 +5,7 @@ using ReMiT.Cluster.Hosting;
 using ReMiT.Cluster.Messages;
 using ReMiT.Cluster.Metrics;
 using ReMiT.Training.Distributed;
+using ReMiT.Training.Flywheel;
 using static TorchSharp.torch;
 
 namespace ReMiT.Cluster.Tests.Actors;
@@ -50,5 +51,62 @@ public sealed class LearnerWorkerTests : IDisposable
         Assert.Equal(stage, failed.Stage);
         Assert.Contains(expected, failed.Error);
         Assert.False(node.Finished.Task.IsCompleted); // the node carries on
+    }
+
+    [Fact]
+    public void RunStageAndRunFinished_FromAnyoneButTheCoordinator_AreRefusedAndCounted()
+    {
+        var seen = new BlockingCollection<object>();
+        var coordinator = _system.ActorOf(Props.Create(() => new RecordingCoordinator(_dir.Path, seen)));
+        var stranger = _system.ActorOf(Props.Create(() => new RecordingCoordinator(_dir.Path, new BlockingCollection<object>())));
+        var metrics = new RemitMetrics();
+        using var node = new NodeServices(_dir.Path, CPU, metrics, TextWriter.Null, new SingleProcessCollective(), 0, CancellationToken.None);
+        var learner = _system.ActorOf(Props.Create(() => new LearnerWorker(coordinator, node)));
+
+        learner.Tell(new RunStage("../stage", "MidTrain", "base", "remit", "remit", null), stranger); // obeyed, it would answer StageFailed
+        learner.Tell(new RunFinished("forged"), stranger);
+        learner.Tell(new RunStage("../stage", "MidTrain", "base", "remit", "remit", null), coordinator);
+
+        StageFailed? failed = null;
+        while (failed is null && seen.TryTake(out var m, TimeSpan.FromSeconds(30))) failed = m as StageFailed;
+        Assert.NotNull(failed);                                   // the coordinator's own command is obeyed, and only once
+        Assert.False(seen.TryTake(out var more, TimeSpan.FromMilliseconds(300)) && more is StageFailed);
+        Assert.Equal(2, metrics.MessagesRejected.WithLabels(RejectReasons.NotCoordinator).Value);
+        Assert.False(node.Finished.Task.IsCompleted);
+    }
+
+    /// <summary>Rank 1 of 2 whose collectives change nothing, recording MPI_Abort instead of ending the process.</summary>
+    private sealed class AbortRecordingRank : ICollective
+    {
+        public TaskCompletionSource<int> Aborted { get; } = new();
+        public int Rank => 1;
+        public int Size => 2;
+        public void AllReduceSum(Span<float> data) { }
+        public void Broadcast(Span<float> data, int root) { }
+        public void Barrier() { }
+        public void Abort(int errorCode) => Aborted.TrySetResult(errorCode);
+        public void Dispose() { }
+    }
+
+    [Fact]
+    public async Task RunStage_StageThrowsOnOneRankOfSeveral_TellsTheCoordinatorThenAbortsTheMpiJob()
+    {
+        var config = ConfigLoader.Load(Path.Combine(ReMiT.Tests.Shared.RepoPaths.Root, "cluster", "presets", "smoke.json"));
+        RunContext.Prepare(config, _dir.Path, resume: false, TextWriter.Null);
+        var seen = new BlockingCollection<object>();
+        var coordinator = _system.ActorOf(Props.Create(() => new RecordingCoordinator(_dir.Path, seen)));
+        var rank = new AbortRecordingRank();
+        using var node = new NodeServices(_dir.Path, CPU, new RemitMetrics(), TextWriter.Null, rank, 0, CancellationToken.None);
+        var learner = _system.ActorOf(Props.Create(() => new LearnerWorker(coordinator, node)));
+
+        learner.Tell(new RunStage("midtrain:lost", "MidTrain", "no-such-model", "after", "uniform", null), coordinator);
+
+        StageFailed? failed = null;
+        while (failed is null && seen.TryTake(out var m, TimeSpan.FromSeconds(60))) failed = m as StageFailed;
+        Assert.NotNull(failed);
+        Assert.Equal("midtrain:lost", failed.Stage);
+        Assert.Contains("learner rank 1", failed.Error);
+        Assert.Contains("the MPI job was aborted", failed.Error);
+        Assert.Equal(1, await rank.Aborted.Task.WaitAsync(TimeSpan.FromSeconds(30))); // MPI_Abort, with the error code
     }
 }

@@ -57,6 +57,25 @@ public sealed class RolloutWorkerTests : IDisposable
         return seen;
     }
 
+    [Fact]
+    public void RolloutWork_SameLeaseAgainWhileItRuns_IsGeneratedOnce()
+    {
+        var (run, version) = PublishedRun();
+        var seen = new BlockingCollection<object>();
+        var coordinator = _system.ActorOf(Props.Create(() => new ScriptedCoordinator(run.RunDirectory, new Queue<IRemitMessage>(), seen)));
+        var node = new NodeServices(run.RunDirectory, CPU, new RemitMetrics(), TextWriter.Null, new SingleProcessCollective(), 0, CancellationToken.None);
+        var worker = _system.ActorOf(Props.Create(() => new RolloutWorker(coordinator, node)));
+        Next<RequestWork>(seen); // registered
+
+        var work = new RolloutWork(43, "rl:base", 0, 0, 2, version.Number, 7);
+        worker.Tell(work, coordinator);
+        worker.Tell(work, coordinator); // its lease timed out and came back to this node while it still generates
+
+        Assert.Equal(43, Next<RolloutsDone>(seen).WorkId);
+        Thread.Sleep(TimeSpan.FromSeconds(2));
+        Assert.DoesNotContain(seen.ToArray(), m => m is RolloutsDone);
+    }
+
     private static T Next<T>(BlockingCollection<object> seen)
     {
         while (seen.TryTake(out var m, TimeSpan.FromSeconds(60)))

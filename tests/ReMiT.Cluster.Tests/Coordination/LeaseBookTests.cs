@@ -40,9 +40,9 @@ public sealed class LeaseBookTests
         var book = NewBook();
         book.Add(7, "w7");
         book.Take("a", 1);
-        Assert.Equal(LeaseBook<string>.Outcome.Accepted, book.Complete(7));
-        Assert.Equal(LeaseBook<string>.Outcome.Duplicate, book.Complete(7));
-        Assert.Equal(LeaseBook<string>.Outcome.Unknown, book.Complete(8));
+        Assert.Equal(LeaseBook<string>.Outcome.Accepted, book.Complete(7, "a"));
+        Assert.Equal(LeaseBook<string>.Outcome.Duplicate, book.Complete(7, "a"));
+        Assert.Equal(LeaseBook<string>.Outcome.Unknown, book.Complete(8, "a"));
         Assert.Equal(0, book.Leased);
     }
 
@@ -54,12 +54,12 @@ public sealed class LeaseBookTests
         book.Add(2, "w2");
         book.Take("slow", 1);                       // w1 leased to a slow worker
         _clock.Advance(TimeSpan.FromSeconds(9));
-        Assert.Equal(0, book.ExpireDue());
+        Assert.Empty(book.ExpireDue());
         _clock.Advance(TimeSpan.FromSeconds(2));
-        Assert.Equal(1, book.ExpireDue());
+        Assert.Equal(["slow"], book.ExpireDue());
         Assert.Equal(["w1", "w2"], book.Take("fast", 2)); // reissued work goes out first
-        Assert.Equal(LeaseBook<string>.Outcome.Accepted, book.Complete(1));   // the fast worker answers
-        Assert.Equal(LeaseBook<string>.Outcome.Duplicate, book.Complete(1));  // then the slow one: dropped
+        Assert.Equal(LeaseBook<string>.Outcome.Accepted, book.Complete(1, "fast"));   // the fast worker answers
+        Assert.Equal(LeaseBook<string>.Outcome.Duplicate, book.Complete(1, "slow"));  // then the slow one: dropped
     }
 
     [Fact]
@@ -69,10 +69,10 @@ public sealed class LeaseBookTests
         book.Add(1, "w1");
         book.Take("a", 1);
         _clock.Now += TimeSpan.FromHours(1);      // NTP steps the wall clock an hour ahead
-        Assert.Equal(0, book.ExpireDue());        // no time really passed: the lease stays
+        Assert.Empty(book.ExpireDue());        // no time really passed: the lease stays
         _clock.Now -= TimeSpan.FromHours(2);      // and then back behind where it started
         _clock.Advance(TimeSpan.FromSeconds(10)); // 10 s really pass
-        Assert.Equal(1, book.ExpireDue());        // the lease expires after its 10 s all the same
+        Assert.Single(book.ExpireDue());          // the lease expires after its 10 s all the same
     }
 
     [Fact]
@@ -95,7 +95,7 @@ public sealed class LeaseBookTests
         book.Add(1, "w1");
         Assert.Throws<InvalidOperationException>(() => book.Add(1, "again"));
         book.Take("a", 1);
-        book.Complete(1);
+        book.Complete(1, "a");
         Assert.Throws<InvalidOperationException>(() => book.Add(1, "again"));
     }
 
@@ -122,7 +122,7 @@ public sealed class LeaseBookTests
             foreach (var h in held.OrderBy(_ => rng.Next()).Take(rng.Next(held.Count + 1)).ToList())
             {
                 held.Remove(h);
-                var outcome = book.Complete(h.Id);
+                var outcome = book.Complete(h.Id, h.Holder);
                 if (outcome == LeaseBook<string>.Outcome.Accepted) Assert.True(accepted.Add(h.Id));
                 else if (outcome == LeaseBook<string>.Outcome.Duplicate) duplicates++;
             }
@@ -130,5 +130,66 @@ public sealed class LeaseBookTests
         }
         Assert.Equal(items, accepted.Count);
         Assert.Equal(0, book.Pending);
+    }
+
+    [Fact]
+    public void Complete_FromAWorkerNeverHandedTheLease_IsRefusedAndTheLeaseStays()
+    {
+        var book = NewBook();
+        book.Add(1, "w1");
+        book.Take("a", 1);
+        Assert.Equal(LeaseBook<string>.Outcome.NotHolder, book.Complete(1, "rogue"));
+        Assert.Equal(1, book.Leased);
+        Assert.Equal(LeaseBook<string>.Outcome.Accepted, book.Complete(1, "a"));
+    }
+
+    [Fact]
+    public void Complete_PendingItemNeverLeased_IsUnknownToEveryone()
+    {
+        var book = NewBook();
+        book.Add(1, "w1");
+        Assert.Equal(LeaseBook<string>.Outcome.Unknown, book.Complete(1, "a"));
+        Assert.Equal(1, book.Pending);
+    }
+
+    [Fact]
+    public void Complete_HolderWhoLeft_ItsLateResultIsStillTheWorkAndCountsOnce()
+    {
+        var book = NewBook();
+        book.Add(1, "w1");
+        book.Take("a", 1);
+        book.HolderLost("a");
+        book.Take("b", 1);
+        Assert.Equal(LeaseBook<string>.Outcome.Accepted, book.Complete(1, "a"));
+        Assert.Equal(LeaseBook<string>.Outcome.Duplicate, book.Complete(1, "b"));
+    }
+
+    [Fact]
+    public void Release_OnlyByTheCurrentHolder()
+    {
+        var book = NewBook();
+        book.Add(1, "w1");
+        book.Take("a", 1);
+        _clock.Advance(TimeSpan.FromSeconds(11));
+        book.ExpireDue();
+        book.Take("b", 1);
+        Assert.False(book.Release(1, "a"));      // its lease expired: its failure report no longer counts
+        Assert.False(book.Release(1, "rogue"));
+        Assert.Equal(1, book.Leased);
+        Assert.True(book.Release(1, "b"));
+        Assert.Equal(1, book.Pending);
+    }
+
+    [Fact]
+    public void TryAdd_KnownIdInAnyState_ReturnsFalseAndKeepsTheFirst()
+    {
+        var book = NewBook();
+        Assert.True(book.TryAdd(1, "w1"));
+        Assert.False(book.TryAdd(1, "again"));
+        Assert.Equal(["w1"], book.Take("a", 1));
+        Assert.False(book.TryAdd(1, "again"));
+        book.Complete(1, "a");
+        Assert.False(book.TryAdd(1, "again"));
+        Assert.True(book.IsCompleted(1));
     }
 }

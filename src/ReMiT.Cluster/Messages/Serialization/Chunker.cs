@@ -15,14 +15,14 @@ public static class Chunker
     /// <summary>Largest slice: a chunk (slice plus its few header bytes and manifest) must stay under <see cref="RemitHocon.MaxMessageBytes"/>.</summary>
     public const int MaxChunkBytes = RemitHocon.MaxMessageBytes - 4096;
 
-    /// <summary>Largest message that may be chunked (what a <see cref="ChunkAssembler"/> accepts by default).</summary>
-    public const int MaxChunkedMessageBytes = 256 * 1024 * 1024;
-
     /// <summary>
     /// Tells <paramref name="target"/> the message whole when it is local or serializes to at most
     /// <paramref name="maxChunkBytes"/>, and as chunks otherwise (all with <paramref name="sender"/>; null for none).
     /// </summary>
-    public static void Tell(IActorRef target, IRemitMessage message, IActorRef? sender, int maxChunkBytes = DefaultChunkBytes)
+    /// <param name="maxMessageBytes">The receivers' cap on a reassembled message (<c>cluster.max_message_mib</c>).</param>
+    /// <exception cref="ArgumentException">The message is above <paramref name="maxMessageBytes"/>: no receiver would take it.</exception>
+    public static void Tell(IActorRef target, IRemitMessage message, IActorRef? sender, int maxChunkBytes = DefaultChunkBytes,
+                            int maxMessageBytes = ChunkAssembler.DefaultMaxMessageBytes)
     {
         CheckChunkSize(maxChunkBytes);
         if (target.Path.Address.HasLocalScope)
@@ -38,22 +38,24 @@ public static class Chunker
             target.Tell(message, sender);
             return;
         }
-        foreach (var chunk in Split(bytes, RemitCodec.Default.ManifestOf(message), maxChunkBytes, NewStreamId()))
+        foreach (var chunk in Split(bytes, RemitCodec.Default.ManifestOf(message), maxChunkBytes, maxMessageBytes, NewStreamId()))
             target.Tell(chunk, sender);
     }
 
     /// <summary>Serializes <paramref name="message"/> and cuts it into slices of at most <paramref name="maxChunkBytes"/> (at least one chunk).</summary>
-    public static IReadOnlyList<MessageChunk> Split(IRemitMessage message, int maxChunkBytes)
+    /// <exception cref="ArgumentException">The message is above <paramref name="maxMessageBytes"/>: no receiver would take it.</exception>
+    public static IReadOnlyList<MessageChunk> Split(IRemitMessage message, int maxChunkBytes, int maxMessageBytes = ChunkAssembler.DefaultMaxMessageBytes)
     {
         CheckChunkSize(maxChunkBytes);
-        return Split(RemitCodec.Default.Serialize(message), RemitCodec.Default.ManifestOf(message), maxChunkBytes, NewStreamId());
+        return Split(RemitCodec.Default.Serialize(message), RemitCodec.Default.ManifestOf(message), maxChunkBytes, maxMessageBytes, NewStreamId());
     }
 
-    private static MessageChunk[] Split(byte[] bytes, string manifest, int maxChunkBytes, long streamId)
+    private static MessageChunk[] Split(byte[] bytes, string manifest, int maxChunkBytes, int maxMessageBytes, long streamId)
     {
-        if (bytes.Length > MaxChunkedMessageBytes)
+        if (bytes.Length > maxMessageBytes)
             throw new ArgumentException(
-                $"{manifest} serializes to {bytes.Length:N0} bytes, above the {MaxChunkedMessageBytes:N0} bytes a receiver assembles; split the work into smaller messages.",
+                $"{manifest} serializes to {bytes.Length:N0} bytes, above the {maxMessageBytes:N0}-byte cap on a reassembled message " +
+                "(cluster.max_message_mib); raise it, or make the work smaller (rl.prompts_per_step, rl.group_size, rl.max_new_tokens).",
                 nameof(bytes));
         int count = (bytes.Length + maxChunkBytes - 1) / maxChunkBytes;
         var chunks = new MessageChunk[count];

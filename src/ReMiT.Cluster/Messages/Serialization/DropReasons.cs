@@ -20,4 +20,7 @@ public static class DropReasons
 
     /// <summary>A chunked message was evicted to keep the assembler within its stream and byte bounds.</summary>
     public const string ChunkOverflow = "chunk_overflow";
+
+    /// <summary>The payload claims Akka's default (JSON) serializer, which this node replaces with <see cref="NonProtocolSerializer"/>: not a protocol message.</summary>
+    public const string NotProtocol = "not_protocol";
 }

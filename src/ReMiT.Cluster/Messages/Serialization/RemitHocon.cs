@@ -4,7 +4,9 @@ namespace ReMiT.Cluster.Messages.Serialization;
 
 /// <summary>
 /// The HOCON every node combines into its ActorSystem config (<c>nodeConfig.WithFallback(RemitHocon.Config)</c>):
-/// binds <see cref="RemitSerializer"/> to <see cref="IRemitMessage"/> under a fixed id, sizes the remote
+/// binds <see cref="RemitSerializer"/> to <see cref="IRemitMessage"/> under a fixed id, puts
+/// <see cref="NonProtocolSerializer"/> in place of Akka's default JSON serializer (so no remote payload
+/// can name an arbitrary .NET type to build), sizes the remote
 /// frame explicitly with <see cref="MaxMessageBytes"/> safely below it, and sets the split-brain resolver
 /// (keep-majority) explicitly rather than trusting library defaults.
 /// </summary>
@@ -39,13 +41,18 @@ public static class RemitHocon
 
     private static readonly string SerializerType = TypeName(typeof(RemitSerializer));
     private static readonly string MessageType = TypeName(typeof(IRemitMessage));
+    private static readonly string RefusingType = TypeName(typeof(NonProtocolSerializer));
 
     /// <summary>The fragment as text (for logging the resolved config or splicing into other HOCON).</summary>
     public static string Text { get; } = $$"""
         akka.actor {
           serializers.remit = "{{SerializerType}}"
+          serializers.json = "{{RefusingType}}"
           serialization-bindings { "{{MessageType}}" = remit }
-          serialization-identifiers { "{{SerializerType}}" = {{SerializerId}} }
+          serialization-identifiers {
+            "{{SerializerType}}" = {{SerializerId}}
+            "{{RefusingType}}" = {{NonProtocolSerializer.Id}}
+          }
           serialization-settings.remit {
             max-message-bytes = {{MaxMessageBytes}}b
             max-depth = {{RemitCodec.DefaultMaxDepth}}
@@ -70,8 +77,12 @@ public static class RemitHocon
         akka.scheduler.tick-duration = {{(int)SchedulerTick.TotalMilliseconds}}ms
         """;
 
-    /// <summary>The fragment parsed; use as a fallback under node-specific settings.</summary>
-    public static Config Config { get; } = ConfigurationFactory.ParseString(Text);
+    /// <summary>
+    /// The fragment parsed, over the cluster singleton's defaults (its handover messages' serializer among
+    /// them, so they never fall through to the refusing default serializer); use as a fallback under
+    /// node-specific settings.
+    /// </summary>
+    public static Config Config { get; } = ConfigurationFactory.ParseString(Text).WithFallback(Akka.Cluster.Tools.Singleton.ClusterSingleton.DefaultConfig());
 
     private static string TypeName(Type t) => $"{t.FullName}, {t.Assembly.GetName().Name}";
 }

@@ -61,8 +61,16 @@ public sealed class RemitSerializer : SerializerWithStringManifest
         ?? throw new InvalidOperationException(
             $"ActorSystem '{system.Name}' does not serialize IRemitMessage with RemitSerializer; include RemitHocon.Config in its configuration.");
 
-    /// <summary>Counts every refused payload in <c>remit_messages_dropped_total{reason}</c>.</summary>
-    public void CountDropsIn(RemitMetrics metrics) => Dropped += (reason, _) => metrics.MessagesDropped.WithLabels(reason).Inc();
+    /// <summary>
+    /// Counts every refused payload in <c>remit_messages_dropped_total{reason}</c>: ours, and those claiming
+    /// Akka's default serializer (<see cref="NonProtocolSerializer"/>, reason <c>not_protocol</c>).
+    /// </summary>
+    public void CountDropsIn(RemitMetrics metrics)
+    {
+        Dropped += (reason, _) => metrics.MessagesDropped.WithLabels(reason).Inc();
+        if (system.Serialization.FindSerializerForType(typeof(object)) is NonProtocolSerializer refusing)
+            refusing.Refused += _ => metrics.MessagesDropped.WithLabels(DropReasons.NotProtocol).Inc();
+    }
 
     public override string Manifest(object o) => _codec.ManifestOf(o);
 

@@ -159,19 +159,106 @@ public sealed class ChunkerTests
     }
 
     [Fact]
-    public void Add_MoreBufferedBytesThanAllowed_EvictsTheStalest()
+    public void Add_SenderOverItsByteBudget_LosesItsOwnStalestStream()
     {
         var time = new ManualTime();
         var drops = new List<string>();
-        var assembler = new ChunkAssembler(maxBufferedBytes: 100, maxMessageBytes: 100, time: time, onDropped: drops.Add);
+        var assembler = new ChunkAssembler(maxBytesPerSender: 100, maxMessageBytes: 100, time: time, onDropped: drops.Add);
         var first = Chunker.Split(new StageFailed("a", new string('x', 80)), 60);
         var second = Chunker.Split(new StageFailed("b", new string('y', 80)), 60);
-        assembler.Add(first[0]);
+        assembler.Add(first[0], "node-1");
         time.Advance(TimeSpan.FromSeconds(1));
-        assembler.Add(second[0]);
+        assembler.Add(second[0], "node-1");
         Assert.Equal([DropReasons.ChunkOverflow], drops);
         Assert.Equal(60, assembler.BufferedBytes);
-        Assert.IsType<StageFailed>(assembler.Add(second[1]));
+        Assert.IsType<StageFailed>(assembler.Add(second[1], "node-1"));
+    }
+
+    [Fact]
+    public void Add_64JunkStreamsFromOneSender_DoNotEvictAnotherSendersBatch()
+    {
+        var batch = new RlStepBatch("rl", 3, RemotingTests.BigRollouts(4, new Random(7)));
+        var real = Chunker.Split(batch, 256);
+        Assert.True(real.Count >= 4, $"{real.Count} chunks");
+        var drops = new List<string>();
+        var assembler = new ChunkAssembler(onDropped: drops.Add);
+
+        foreach (var c in real.Take(real.Count / 2)) Assert.Null(assembler.Add(c, "coordinator"));
+        for (int i = 0; i < 64; i++)
+            assembler.Add(Chunker.Split(new StageFailed("junk", new string('j', 40)), 10)[0], "rogue");
+        var completed = real.Skip(real.Count / 2).Select(c => assembler.Add(c, "coordinator")).ToList()[^1]; // ToList: Last() would run only the last Add
+
+        DeepEqual.Assert(batch, completed);
+        Assert.Equal(64 - 16, drops.Count);                       // the rogue's streams beyond its 16 went, its own stalest first
+        Assert.All(drops, d => Assert.Equal(DropReasons.ChunkOverflow, d));
+        Assert.Equal(16, assembler.OpenStreams);
+    }
+
+    [Fact]
+    public void Add_NewStreamWhenAllStreamsAreTaken_IsRefusedAndOpenOnesComplete()
+    {
+        var drops = new List<string>();
+        var assembler = new ChunkAssembler(maxOpenStreams: 4, maxStreamsPerSender: 2, onDropped: drops.Add);
+        var streams = Enumerable.Range(0, 5).Select(i => Chunker.Split(new StageFailed($"s{i}", new string('x', 40)), 10)).ToArray();
+        string[] senders = ["a", "a", "b", "b", "c"];
+        for (int i = 0; i < 5; i++) assembler.Add(streams[i][0], senders[i]);
+
+        Assert.Equal([DropReasons.ChunkOverflow], drops);         // c's stream, refused; nobody else's evicted for it
+        Assert.Equal(4, assembler.OpenStreams);
+        for (int i = 0; i < 4; i++)
+            Assert.Equal($"s{i}", Assert.IsType<StageFailed>(streams[i].Skip(1).Select(c => assembler.Add(c, senders[i])).ToList()[^1]).Stage);
+        Assert.All(streams[4].Skip(1), c => Assert.Null(assembler.Add(c, "c"))); // the refused stream's later chunks are ignored
+        Assert.Single(drops);
+    }
+
+    [Fact]
+    public void Add_SameStreamIdFromTwoSenders_AreTwoStreams()
+    {
+        var a = Chunker.Split(new StageFailed("a", new string('x', 40)), 10);
+        var b = a.Select(c => c with { Bytes = Chunker.Split(new StageFailed("b", new string('y', 40)), 10)[c.Index].Bytes }).ToList();
+        var assembler = new ChunkAssembler();
+        for (int i = 0; i < a.Count - 1; i++)
+        {
+            Assert.Null(assembler.Add(a[i], "honest"));
+            Assert.Null(assembler.Add(b[i], "rogue"));
+        }
+        Assert.Equal("a", Assert.IsType<StageFailed>(assembler.Add(a[^1], "honest")).Stage);
+        Assert.Equal("b", Assert.IsType<StageFailed>(assembler.Add(b[^1], "rogue")).Stage);
+    }
+
+    [Fact]
+    public void Add_StreamWhoseChunksShowItIsOverTheCap_IsRefusedAtItsFirstChunk()
+    {
+        var drops = new List<string>();
+        var assembler = new ChunkAssembler(maxMessageBytes: 1000, onDropped: drops.Add);
+        var chunks = Chunker.Split(new GuideScored(1, new float[1200]), 100, maxMessageBytes: 10_000); // 6,005 bytes in 61 chunks
+        Assert.Null(assembler.Add(chunks[0]));
+        Assert.Equal([DropReasons.Oversized], drops);
+        Assert.Equal(0, assembler.BufferedBytes);
+        Assert.All(chunks.Skip(1), c => Assert.Null(assembler.Add(c)));
+        Assert.Single(drops);
+    }
+
+    [Fact]
+    public void Split_MessageAboveTheCap_ThrowsNamingTheSizeTheCapAndItsKey()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Chunker.Split(new GuideScored(1, new float[1200]), 100, maxMessageBytes: 1000));
+        // MessagePack: array header 1 + WorkId 1 + array16 header (0xdc + 2 bytes) 3 + 1200 × (0xca + 4 bytes) = 6,005
+        Assert.Contains("GuideScored serializes to 6,005 bytes", e.Message);
+        Assert.Contains("above the 1,000-byte cap", e.Message);
+        Assert.Contains("cluster.max_message_mib", e.Message);
+    }
+
+    [Fact]
+    public void Add_MiddleChunkOfAnotherLength_IsMalformed()
+    {
+        var drops = new List<string>();
+        var assembler = new ChunkAssembler(onDropped: drops.Add);
+        var chunks = Chunker.Split(new StageFailed("a", new string('x', 40)), 10);
+        assembler.Add(chunks[0]);
+        Assert.Null(assembler.Add(chunks[1] with { Bytes = chunks[1].Bytes[..5] }));
+        Assert.Equal([DropReasons.Malformed], drops);
+        Assert.Equal(0, assembler.OpenStreams);
     }
 
     [Fact]

@@ -10,7 +10,10 @@ using ReMiT.Cluster.Metrics;
 
 namespace ReMiT.Cluster.Tests.Messages.Serialization;
 
-/// <summary>Three remoting ActorSystems on 127.0.0.1 (random free ports): a receiver, a well-behaved sender and a rogue one.</summary>
+/// <summary>
+/// Four remoting ActorSystems on 127.0.0.1 (random free ports): a receiver, a well-behaved sender, a
+/// rogue one, and one that still has Akka's default JSON serializer (as any stranger may).
+/// </summary>
 public sealed class RemotingFixture : IDisposable
 {
     public RemotingFixture()
@@ -21,6 +24,10 @@ public sealed class RemotingFixture : IDisposable
             akka.actor.serializers.remit = "{{typeof(RogueSerializer).FullName}}, {{typeof(RogueSerializer).Assembly.GetName().Name}}"
             akka.actor.serialization-identifiers { "{{typeof(RogueSerializer).FullName}}, {{typeof(RogueSerializer).Assembly.GetName().Name}}" = {{RemitHocon.SerializerId}} }
             """));
+        JsonRogue = ActorSystem.Create("json-rogue", Node("""
+            akka.actor.serializers.json = "Akka.Serialization.NewtonSoftJsonSerializer, Akka"
+            akka.suppress-json-serializer-warning = on
+            """));
         Metrics = new RemitMetrics();
         RemitSerializer.For(Receiver).CountDropsIn(Metrics);
     }
@@ -28,6 +35,7 @@ public sealed class RemotingFixture : IDisposable
     public ActorSystem Receiver { get; }
     public ActorSystem Sender { get; }
     public ActorSystem Rogue { get; }
+    public ActorSystem JsonRogue { get; }
     public RemitMetrics Metrics { get; }
 
     public Address ReceiverAddress => ((ExtendedActorSystem)Receiver).Provider.DefaultAddress;
@@ -39,7 +47,7 @@ public sealed class RemotingFixture : IDisposable
         {{extra}}
         """).WithFallback(RemitHocon.Config);
 
-    public void Dispose() => Task.WaitAll([Rogue.Terminate(), Sender.Terminate(), Receiver.Terminate()], TimeSpan.FromSeconds(20));
+    public void Dispose() => Task.WaitAll([JsonRogue.Terminate(), Rogue.Terminate(), Sender.Terminate(), Receiver.Terminate()], TimeSpan.FromSeconds(20));
 }
 
 public sealed class RemotingTests(RemotingFixture nodes) : IClassFixture<RemotingFixture>
@@ -88,6 +96,43 @@ public sealed class RemotingTests(RemotingFixture nodes) : IClassFixture<Remotin
         Assert.Contains(warnings, w => w.Contains("association remains live"));
         Assert.Equal(3, warnings.Count(w => w.Contains("Deserialization failed")));
         nodes.Receiver.Stop(sink);
+    }
+
+    [Fact]
+    public async Task Tell_NonProtocolObjectWithAkkasJsonSerializer_IsRefusedCountedAndTheAssociationStays()
+    {
+        var (sink, received, _) = StartSink("sink-json");
+        var refusing = Assert.IsType<NonProtocolSerializer>(nodes.Receiver.Serialization.FindSerializerForType(typeof(object)));
+        long before = refusing.RefusedCount;
+        var remote = await nodes.JsonRogue.ActorSelection(new RootActorPath(nodes.ReceiverAddress) / "user" / "sink-json").ResolveOne(Patience);
+
+        remote.Tell(new NotAProtocolMessage("/etc/passwd", 3));   // goes out as JSON with its .NET type name, serializer id 1
+        remote.Tell(new RequestWork(WorkKinds.Rollout, 7));        // a protocol message on the same association
+
+        Assert.Equal(new RequestWork(WorkKinds.Rollout, 7), await Next(received));
+        Assert.Equal(1, refusing.RefusedCount - before);
+        Assert.True(nodes.Metrics.MessagesDropped.WithLabels(DropReasons.NotProtocol).Value >= 1);
+        Assert.False(received.TryRead(out var extra), $"the sink got {extra}");
+        nodes.Receiver.Stop(sink);
+    }
+
+    [Fact]
+    public void Serialization_JsonPayloadUnderAkkasJsonId_IsRefused_AndNonProtocolTypesFailOnTheSender()
+    {
+        var message = new NotAProtocolMessage("/etc/passwd", 1);
+        var json = nodes.JsonRogue.Serialization.FindSerializerFor(message);
+        Assert.Equal(NonProtocolSerializer.Id, json.Identifier);   // what a stranger's node writes for it
+        byte[] bytes = json.ToBinary(message);
+
+        var refused = Assert.Throws<System.Runtime.Serialization.SerializationException>(
+            () => nodes.Receiver.Serialization.Deserialize(bytes, NonProtocolSerializer.Id, typeof(NotAProtocolMessage).AssemblyQualifiedName!));
+        Assert.Contains("decodes only ReMiT protocol messages", refused.Message);
+
+        var serializer = nodes.Sender.Serialization.FindSerializerFor(message);
+        Assert.IsType<NonProtocolSerializer>(serializer);
+        var error = Assert.Throws<System.Runtime.Serialization.SerializationException>(() => serializer.ToBinary(message));
+        Assert.Contains(typeof(NotAProtocolMessage).FullName!, error.Message);
+        Assert.Contains("IRemitMessage", error.Message);
     }
 
     [Fact]
@@ -145,6 +190,9 @@ public sealed class RemotingTests(RemotingFixture nodes) : IClassFixture<Remotin
         Assert.Equal(0, chunksSeen.Value);
         nodes.Receiver.Stop(sink);
     }
+
+    /// <summary>Any plain object a stranger might send for Akka's JSON serializer to build.</summary>
+    public sealed record NotAProtocolMessage(string Path, int Count);
 
     internal static RolloutRecord[] BigRollouts(int count, Random rng) =>
         Enumerable.Range(0, count).Select(i => new RolloutRecord(
