@@ -43,8 +43,8 @@ public static class MessageBenchmark
         using var authority = tls ? RunCertificates.CreateAuthority("remit bench CA", TimeSpan.FromHours(1)) : null;
         using var rolloutIdentity = authority is null ? null : Identity(authority, "bench-rollout");
         using var learnerIdentity = authority is null ? null : Identity(authority, "bench-learner");
-        using var rolloutNode = ActorSystem.Create("bench-rollout", Setup(config, rolloutIdentity));
-        using var learnerNode = ActorSystem.Create("bench-learner", Setup(config, learnerIdentity));
+        using var rolloutNode = ActorSystem.Create("bench-rollout", SystemSetup(config, rolloutIdentity));
+        using var learnerNode = ActorSystem.Create("bench-learner", SystemSetup(config, learnerIdentity));
         try
         {
             rolloutNode.ActorOf(Props.Create(() => new Producer(template, viaChunker)), "producer");
@@ -69,7 +69,7 @@ public static class MessageBenchmark
         }
     }
 
-    private static ActorSystemSetup Setup(Config config, NodeTlsIdentity? identity)
+    private static ActorSystemSetup SystemSetup(Config config, NodeTlsIdentity? identity)
     {
         var bootstrap = BootstrapSetup.Create().WithConfig(config);
         return identity is null ? ActorSystemSetup.Create(bootstrap) : ActorSystemSetup.Create(bootstrap, identity.SslSetup());

@@ -67,7 +67,7 @@ public sealed class RunAuthority
             log.Warning("TLS: refused {0}: it presented no certificate (every node needs one from the run's CA)", peer);
             return false;
         }
-        var sent = chain?.ChainElements.Skip(1).Select(e => e.Certificate).ToList();
+        var sent = chain?.ChainElements.Cast<X509ChainElement>().Skip(1).Select(e => e.Certificate).ToList();
         string? why = Check(certificate, sent);
         if (why is null) return true;
         log.Warning("TLS: refused {0}: {1}", peer, why);
