@@ -67,7 +67,7 @@ public sealed class NodeOptionsTests
     [Fact]
     public void WithEnvironment_TimingVariables_SetTheAkkaTimings()
     {
-        var o = new NodeOptions { Roles = ["rollout"], RunDirectory = "x", SeedNodes = ["akka.tcp://remit@a:1"] }
+        var o = new NodeOptions { Roles = ["rollout"], RunDirectory = "x", SeedNodes = ["akka.tcp://remit@a:1"], Insecure = true }
             .WithEnvironment(Env(("REMIT_DOWN_AFTER_S", "30"), ("REMIT_HEARTBEAT_PAUSE_S", "12.5")));
         var config = ClusterNode.AkkaConfig(o);
         Assert.Equal(TimeSpan.FromSeconds(30), config.GetTimeSpan("akka.cluster.split-brain-resolver.stable-after"));

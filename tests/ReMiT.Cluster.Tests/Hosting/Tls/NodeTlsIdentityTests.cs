@@ -96,8 +96,8 @@ public sealed class NodeTlsIdentityTests : IDisposable
     {
         using var identity = NodeTlsIdentity.Load(_run.Node("node-a"));
         var validate = identity.Authority.Validator();
-        using var peer = X509Certificate2.CreateFromPemFile(_run.Node("node-b").CertPath);
-        using var rogue = X509Certificate2.CreateFromPemFile(_other.Node("rogue").CertPath);
+        using var peer = X509Certificate2.CreateFromPem(File.ReadAllText(_run.Node("node-b").CertPath)); // what a peer sends: no key
+        using var rogue = X509Certificate2.CreateFromPem(File.ReadAllText(_other.Node("rogue").CertPath));
 
         // A peer of the run is accepted although the machine's trust store knows nothing of the run's CA
         // and its name is not the host name it was reached by ...
