@@ -53,7 +53,7 @@ public sealed class NodeTlsIdentity : IDisposable
         catch (Exception e) when (e is CryptographicException or ArgumentException)
         {
             throw new InvalidDataException(
-                $"{files.CertPath} ({NodeTlsFiles.CertVariable}) and {files.KeyPath} ({NodeTlsFiles.KeyVariable}) are not a certificate and its private key: {e.Message}. " +
+                $"{files.CertPath} ({NodeTlsFiles.CertVariable}) and {files.KeyPath} ({NodeTlsFiles.KeyVariable}) are not a certificate and its private key: {e.Message.TrimEnd('.')}. " +
                 "The key must be the unencrypted PEM private key (PKCS#1, PKCS#8 or SEC1) of that certificate, as tls.key beside tls.crt.", e);
         }
 
