@@ -121,9 +121,11 @@ REMIT_TLS_CERT=$(tls_file coordinator crt) REMIT_TLS_KEY=$(tls_file coordinator 
 coordinator_pid=$!
 pids+=("$coordinator_pid")
 
-# Workers join once the coordinator has prepared the run directory (config + tokenizer) and listens.
+# Workers join once the coordinator has prepared the run directory (config + tokenizer) and is up. The
+# probe knocks on its metrics port: a bare connect to the akka port would be a failed TLS handshake
+# in its log (the workers' joins retry until remoting listens, a moment later).
 for _ in $(seq 1 600); do
-  [ -f "$out/tokenizer/tokenizer.json" ] && (exec 3<>"/dev/tcp/127.0.0.1/$seed_port") 2>/dev/null && break
+  [ -f "$out/tokenizer/tokenizer.json" ] && (exec 3<>"/dev/tcp/127.0.0.1/$metrics") 2>/dev/null && break
   kill -0 "$coordinator_pid" 2>/dev/null || { cat "$out/logs/coordinator.log" >&2; echo "up.sh: the coordinator failed to start" >&2; exit 1; }
   sleep 0.5
 done
