@@ -73,7 +73,8 @@ internal static class BenchCommand
                 p.GetValue(seconds), viaChunker: !p.GetValue(plainTell), tls: p.GetValue(tls));
             if (!p.GetValue(json))
                 output.WriteLine($"{result.Rollouts} rollouts x {result.CompletionTokens} tokens ({result.MessageBytes:N0} bytes{(result.Chunked ? ", chunked" : "")}{(result.Tls ? ", mutual TLS" : "")}): " +
-                                 $"{result.MessagesPerS:F0} messages/s, {result.MegabytesPerS:F1} MB/s, {result.RolloutsPerS:F0} rollouts/s");
+                                 $"{result.MessagesPerS:F0} messages/s, {result.MegabytesPerS:F1} MB/s, {result.RolloutsPerS:F0} rollouts/s, " +
+                                 $"{result.CpuMicrosecondsPerMessage:F0} µs CPU per message");
             output.WriteLine(JsonSerializer.Serialize(result, SnakeCase));
             return 0;
         });

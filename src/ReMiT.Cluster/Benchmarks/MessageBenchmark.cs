@@ -10,7 +10,7 @@ namespace ReMiT.Cluster.Benchmarks;
 
 public sealed record MessageBenchmarkResult(
     int Rollouts, int PromptTokens, int CompletionTokens, int MessageBytes, bool Chunked, bool ViaChunker, int Window, bool Tls,
-    double Seconds, long Messages, double MessagesPerS, double MegabytesPerS, double RolloutsPerS);
+    double Seconds, long Messages, double MessagesPerS, double MegabytesPerS, double RolloutsPerS, double CpuMicrosecondsPerMessage);
 
 /// <summary>
 /// Experience throughput between two ActorSystems in this process over real TCP on 127.0.0.1
@@ -18,7 +18,9 @@ public sealed record MessageBenchmarkResult(
 /// batches from a rollout-side actor with <see cref="RequestWork"/>, keeping <c>window</c> batches in flight
 /// (it asks for more when half have arrived). Batches above <see cref="Chunker.DefaultChunkBytes"/> travel
 /// as chunks and are reassembled. Counts whole batches received after a warm-up; megabytes are 10^6 bytes
-/// of serialized batch (Akka's envelope not counted). With <c>tls</c> both systems talk mutual TLS as cluster
+/// of serialized batch (Akka's envelope not counted). CPU per message is this process's CPU time (both
+/// systems, every thread) over the timed window divided by the batches received: on a machine shared with
+/// other jobs it moves far less than the throughput does (0 when no batch arrived). With <c>tls</c> both systems talk mutual TLS as cluster
 /// nodes do (<see cref="NodeTlsIdentity"/>), with certificates from a throwaway CA made for the run.
 /// </summary>
 public static class MessageBenchmark
@@ -56,12 +58,15 @@ public static class MessageBenchmark
 
             Thread.Sleep(TimeSpan.FromSeconds(warmupSeconds));
             long start = received.Value;
+            var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             Thread.Sleep(TimeSpan.FromSeconds(seconds));
             long messages = received.Value - start;
             double elapsed = clock.Elapsed.TotalSeconds;
+            double cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
             return new MessageBenchmarkResult(rollouts, promptTokens, completionTokens, bytes, chunked, viaChunker, window, tls,
-                elapsed, messages, messages / elapsed, messages * (double)bytes / elapsed / 1e6, messages * (double)rollouts / elapsed);
+                elapsed, messages, messages / elapsed, messages * (double)bytes / elapsed / 1e6, messages * (double)rollouts / elapsed,
+                messages > 0 ? cpu * 1e6 / messages : 0);
         }
         finally
         {

@@ -15,6 +15,7 @@ public sealed class MessageBenchmarkTests
         Assert.Equal(chunked, result.Chunked);
         Assert.Equal(tls, result.Tls);
         Assert.True(result.Messages > 0, $"no batch arrived: {result}");
+        Assert.True(result.CpuMicrosecondsPerMessage > 0, $"no CPU time measured: {result}");
         Assert.Equal(result.Messages * (double)result.MessageBytes / result.Seconds / 1e6, result.MegabytesPerS, 6);
     }
 }
