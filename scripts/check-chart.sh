@@ -2,6 +2,9 @@
 # Checks the Helm chart (helm/remit) offline: helm lint and helm template for the main option
 # combinations, every rendered object validated against the Kubernetes (and CRD) schemas by
 # helm/tests/validate.mjs, the expected object counts, and values the schema must refuse.
+# Security (validate.mjs): mutual TLS files mounted from a secret in every node (the generated
+# certificate signed by its CA), seeds in the matching scheme, a NetworkPolicy keeping akka and ssh
+# to the release's pods, ssh with known_hosts, images pinned by digest when asked.
 # Also runs scripts/check-docker.sh (the Dockerfiles' structure).
 #
 # Tools go to .tools/ (pinned, installed once through npm from whatever registry npm is set to):
@@ -67,13 +70,20 @@ trap 'rm -rf "$out"' EXIT
 
 # name | helm value flags | validate.mjs expectations
 cases=(
-  "defaults||--expect StatefulSet=5 --expect HeadlessService=5 --expect MPIJob=0 --expect ServiceMonitor=0 --expect DashboardConfigMap=0 --expect Secret=1"
+  "defaults||--expect StatefulSet=5 --expect HeadlessService=5 --expect MPIJob=0 --expect ServiceMonitor=0 --expect DashboardConfigMap=0 --expect Secret=2 --expect NetworkPolicy=1 --expect Certificate=0"
   "mpiOperator-off|--set learners.mpiOperator=false --set learners.workers=3|--expect StatefulSet=5 --expect MPIJob=0 --expect HeadlessService=5"
-  "mpiOperator-on|-f $chart/ci/mpijob-values.yaml|--expect StatefulSet=4 --expect MPIJob=1 --expect HeadlessService=5 --expect Secret=0"
+  "mpiOperator-on|-f $chart/ci/mpijob-values.yaml|--expect StatefulSet=4 --expect MPIJob=1 --expect HeadlessService=5 --expect Secret=1 --expect NetworkPolicy=1"
   "monitoring-on|-f $chart/ci/monitoring-values.yaml|--expect ServiceMonitor=1 --expect PodMonitor=1 --expect DashboardConfigMap=1"
   "gpu-on|-f $chart/ci/gpu-values.yaml|--expect StatefulSet=5 --expect HeadlessService=5"
   "all-on|-f $chart/ci/gpu-values.yaml -f $chart/ci/all-on-values.yaml|--expect-min StatefulSet=4 --expect-min HeadlessService=4 --expect MPIJob=1 --expect ServiceMonitor=1 --expect PodMonitor=1 --expect DashboardConfigMap=1 --expect PersistentVolumeClaim=0"
   "no-persistence|--set persistence.enabled=false --set rollout.replicas=0 --set guide.replicas=0|--expect StatefulSet=3 --expect PersistentVolumeClaim=0"
+  "tls-off|--set tls.enabled=false|--expect Secret=1 --expect Certificate=0"
+  "tls-cert-manager|--set tls.certManager.enabled=true --set tls.certManager.issuerRef.name=remit-ca --set learners.slotsPerWorker=2|--expect Certificate=1 --expect Secret=1"
+  "tls-existing-secret|--set tls.existingSecret=my-tls --set learners.ssh.existingSecret=my-ssh|--expect Secret=0 --expect Certificate=0"
+  "networkpolicy-off|--set networkPolicy.enabled=false|--expect NetworkPolicy=0"
+  "metrics-from-selector|--set networkPolicy.metricsFrom[0].namespaceSelector.matchLabels.team=obs --set networkPolicy.metricsFrom[0].podSelector.matchLabels.app=prometheus|--expect NetworkPolicy=1"
+  "image-digest|--set image.digest=sha256:$(printf 'ab%.0s' {1..32})|--expect-digest"
+  "image-digests-per-flavor|-f $chart/ci/gpu-values.yaml --set image.digests.cpu=sha256:$(printf 'cd%.0s' {1..32}) --set image.digests.cuda=sha256:$(printf 'ef%.0s' {1..32})|--expect-digest"
 )
 
 # The GPU example in docs/deploy.md (its first yaml block) must stay a valid install.
@@ -91,7 +101,7 @@ for c in "${cases[@]}"; do
     bad "$name: helm template"; sed 's/^/  /' "$out/$name.err"; continue
   fi
   # shellcheck disable=SC2086
-  if (cd "$tools" && EXISTING_CLAIMS=remit-shared node validate.mjs --case "$name" "$out/$name.yaml" $expect); then
+  if (cd "$tools" && EXISTING_CLAIMS=remit-shared EXISTING_SECRETS=my-tls,my-ssh node validate.mjs --case "$name" "$out/$name.yaml" $expect); then
     passed=$((passed + 1))
   else
     failed=$((failed + 1))
@@ -107,7 +117,45 @@ else
   bad "validator catches an unknown field"
 fi
 
-# The schema must refuse these (each names the offending value).
+# The validator must catch akka opened to everyone, and ssh without host key checking.
+python3 - "$out/defaults.yaml" "$out/open-akka.yaml" <<'PY'
+import sys
+text = open(sys.argv[1]).read()
+# The first ingress rule (akka and ssh, from the release's pods) loses its "from": everyone may connect.
+start = text.index("kind: NetworkPolicy")
+rule = text.index("    - from:\n", start)
+ports = text.index("      ports:\n", rule)
+open(sys.argv[2], "w").write(text[:rule] + "    - ports:\n" + text[ports + len("      ports:\n"):])
+PY
+opened=$(cd "$tools" && node validate.mjs --case open-akka "$out/open-akka.yaml" || true)
+if [[ "$opened" == *"port akka (4053) is open to more than the release's pods"* ]]; then
+  ok "validator catches akka open to everyone"
+else
+  bad "validator catches akka open to everyone"; echo "$opened" | sed 's/^/  /' | head -5
+fi
+sed 's/StrictHostKeyChecking=yes/StrictHostKeyChecking=no/' "$out/defaults.yaml" >"$out/no-host-keys.yaml"
+unchecked=$(cd "$tools" && node validate.mjs --case no-host-keys "$out/no-host-keys.yaml" || true)
+if [[ "$unchecked" == *"learner-launch.sh turns ssh host key checking off"* ]]; then
+  ok "validator catches ssh without host key checking"
+else
+  bad "validator catches ssh without host key checking"
+fi
+
+# ... and a TLS secret whose key is not the certificate's (here: the ssh key in its place).
+python3 - "$out/defaults.yaml" "$out/wrong-key.yaml" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+ssh = re.search(r"^  ssh-privatekey: (\S+)$", text, re.M).group(1)
+open(sys.argv[2], "w").write(re.sub(r"^  tls\.key: \S+$", "  tls.key: " + ssh, text, flags=re.M))
+PY
+wrong=$(cd "$tools" && node validate.mjs --case wrong-key "$out/wrong-key.yaml" || true)
+if [[ "$wrong" == *"tls.key is not the key of tls.crt"* ]]; then
+  ok "validator catches a TLS key that is not the certificate's"
+else
+  bad "validator catches a TLS key that is not the certificate's"; echo "$wrong" | sed 's/^/  /' | head -5
+fi
+
+# The schema (or, for what a schema cannot say, the templates) must refuse these, each naming the offending value.
 refused=(
   "verifier on cuda|--set verifier.device=cuda|/verifier/device"
   "cuda role without gpus|--set rollout.device=cuda|/rollout/gpus"
@@ -116,12 +164,18 @@ refused=(
   "unknown top-level key|--set learner.workers=2|additional properties 'learner'"
   "zero slots per worker|--set learners.slotsPerWorker=0|/learners/slotsPerWorker"
   "bad cleanPodPolicy|--set learners.mpiJob.cleanPodPolicy=Sometimes|/learners/mpiJob/cleanPodPolicy"
+  "cert-manager without an issuer|--set tls.certManager.enabled=true|/tls/certManager/issuerRef/name"
+  "a tag as digest|--set image.digest=v1|/image/digest"
+  "one digest for two flavours|-f $chart/ci/gpu-values.yaml --set image.digest=sha256:$(printf 'ab%.0s' {1..32})|image.digests.cpu and image.digests.cuda"
+  "a metrics peer that is an ipBlock|--set networkPolicy.metricsFrom[0].ipBlock.cidr=0.0.0.0/0|/networkPolicy/metricsFrom/0"
 )
 for r in "${refused[@]}"; do
   IFS='|' read -r name flags needle <<<"$r"
   # shellcheck disable=SC2086
-  if msg=$("$helm_bin" lint "$chart" $flags 2>&1); then
-    bad "schema refuses $name: helm lint accepted it"
+  # (helm lint only logs a template's `fail`; helm template stops on it.)
+  # shellcheck disable=SC2086
+  if msg=$("$helm_bin" lint "$chart" $flags 2>&1) && msg=$("$helm_bin" template remit "$chart" $flags 2>&1 >/dev/null); then
+    bad "schema refuses $name: helm lint and helm template accepted it"
   elif [[ "$msg" == *"$needle"* ]]; then
     ok "schema refuses $name"
   else

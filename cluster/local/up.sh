@@ -8,13 +8,15 @@
 #   cluster/local/up.sh --out runs/cluster --resume            # continue a stopped run
 #
 # Options: --preset P (smoke|tiny|small|FILE), --learners N, --rollouts M, --out DIR, --resume,
-# --set key=value (repeatable), --threads T (torch threads per process, default 1).
+# --set key=value (repeatable), --threads T (torch threads per process, default 1),
+# --insecure (remoting without TLS; by default every start makes a new CA and one certificate per
+# node with openssl in DIR/tls, and the nodes talk mutual TLS, accepting only that CA's certificates).
 # Environment: REMIT (the remit command; default: the Release build, built if missing),
 # REMIT_BASE_PORT (first Akka port, default 4053), REMIT_METRICS_BASE (first metrics port, default 9464).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-preset=smoke learners=1 rollouts=1 out="" resume=0 threads=1 sets=()
+preset=smoke learners=1 rollouts=1 out="" resume=0 threads=1 sets=() insecure=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --preset) preset=$2; shift 2 ;;
@@ -24,7 +26,8 @@ while [ $# -gt 0 ]; do
     --resume) resume=1; shift ;;
     --set) sets+=(--set "$2"); shift 2 ;;
     --threads) threads=$2; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    --insecure) insecure=1; shift ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "up.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -32,6 +35,7 @@ done
 [[ "$learners" =~ ^[1-9][0-9]*$ ]] || { echo "up.sh: --learners must be a positive integer, got '$learners'" >&2; exit 2; }
 [[ "$rollouts" =~ ^[1-9][0-9]*$ ]] || { echo "up.sh: --rollouts must be a positive integer, got '$rollouts'" >&2; exit 2; }
 command -v mpirun >/dev/null || { echo "up.sh: mpirun not found; install Open MPI: apt-get install -y openmpi-bin" >&2; exit 2; }
+[ "$insecure" = 1 ] || command -v openssl >/dev/null || { echo "up.sh: openssl not found (it makes the run's TLS certificates); apt-get install -y openssl, or pass --insecure" >&2; exit 2; }
 
 if [ -z "${REMIT:-}" ]; then
   REMIT=src/ReMiT.Cli/bin/Release/net10.0/linux-x64/remit
@@ -44,7 +48,40 @@ export REMIT_THREADS=$threads DOTNET_gcServer=0
 # A free TCP port at or after $1 (nothing answers on it).
 free_port() { local p=$1; while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done; echo "$p"; }
 seed_port=$(free_port "${REMIT_BASE_PORT:-4053}")
-seed="akka.tcp://remit@127.0.0.1:${seed_port}"
+if [ "$insecure" = 1 ]; then seed="akka.tcp://remit@127.0.0.1:${seed_port}"; else seed="akka.ssl.tcp://remit@127.0.0.1:${seed_port}"; fi
+
+# Mutual TLS: a CA made for this start (its key exists only while the node certificates are signed)
+# and one certificate per node, all in $out/tls (ca.crt, <node>.crt, <node>.key: the layout of a
+# Kubernetes TLS secret). Nodes get them through REMIT_TLS_CA, REMIT_TLS_CERT and REMIT_TLS_KEY.
+tls=$out/tls
+insecure_flag=()
+if [ "$insecure" = 1 ]; then
+  insecure_flag=(--insecure)
+  echo "up.sh: WARNING: --insecure: the nodes talk without TLS; anything that reaches 127.0.0.1 can join" >&2
+else
+  rm -rf "$tls"; mkdir -p "$tls"; chmod 700 "$tls"
+  ca_dir=$(mktemp -d)
+  ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -noenc)
+  openssl req -x509 "${ec[@]}" -keyout "$ca_dir/ca.key" -out "$tls/ca.crt" -days 30 -sha256 \
+    -subj "/CN=remit run CA $(basename "$out") $(date -u +%Y%m%dT%H%M%SZ)" \
+    -addext "basicConstraints=critical,CA:TRUE,pathlen:0" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>"$ca_dir/err" \
+    || { cat "$ca_dir/err" >&2; echo "up.sh: openssl could not make the run's CA" >&2; exit 1; }
+  printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
+    "extendedKeyUsage=serverAuth,clientAuth" "subjectAltName=IP:127.0.0.1,DNS:localhost" >"$ca_dir/node.ext"
+  nodes=(coordinator verifier guide learner)
+  for i in $(seq 1 "$rollouts"); do nodes+=("rollout-$i"); done
+  for name in "${nodes[@]}"; do
+    (umask 077 && openssl req -new "${ec[@]}" -keyout "$tls/$name.key" -out "$ca_dir/$name.csr" -subj "/CN=remit-$name" 2>"$ca_dir/err" \
+      && openssl x509 -req -in "$ca_dir/$name.csr" -CA "$tls/ca.crt" -CAkey "$ca_dir/ca.key" -set_serial "0x$(openssl rand -hex 16)" \
+           -days 30 -sha256 -extfile "$ca_dir/node.ext" -out "$tls/$name.crt" 2>"$ca_dir/err") \
+      || { cat "$ca_dir/err" >&2; echo "up.sh: openssl could not issue the certificate of $name" >&2; rm -rf "$ca_dir"; exit 1; }
+  done
+  rm -rf "$ca_dir"
+  export REMIT_TLS_CA=$tls/ca.crt
+  echo "up.sh: mutual TLS with a new CA and ${#nodes[@]} node certificates in $tls"
+fi
+# Node $1's certificate ($2 = crt) or key ($2 = key); empty when insecure.
+tls_file() { [ "$insecure" = 1 ] || echo "$tls/$1.$2"; }
 # Metrics ports, chosen before anything starts: consecutive from the base where free
 # (coordinator, verifier, guide, rollouts, learner ranks; cluster/monitoring/prometheus.yml scrapes 9464-9471).
 metrics_ports=()
@@ -68,7 +105,7 @@ supervise() {
   local name=$1; shift
   local restarts=0
   while true; do
-    "$REMIT" node "$@" >>"$out/logs/$name.log" 2>&1 && break
+    REMIT_TLS_CERT=$(tls_file "$name" crt) REMIT_TLS_KEY=$(tls_file "$name" key) "$REMIT" node "${insecure_flag[@]}" "$@" >>"$out/logs/$name.log" 2>&1 && break
     [ -e "$out/logs/.stopping" ] && break
     kill -0 "$coordinator_pid" 2>/dev/null || break
     restarts=$((restarts + 1))
@@ -80,13 +117,15 @@ supervise() {
 echo "up.sh: coordinator on $seed (metrics :$metrics), logs in $out/logs"
 coord_args=(node --role coordinator --run-dir "$out" --port "$seed_port" --metrics-port "$metrics")
 if [ "$resume" = 1 ]; then coord_args+=(--resume); else coord_args+=(--preset "$preset"); fi
-"$REMIT" "${coord_args[@]}" "${sets[@]}" >"$out/logs/coordinator.log" 2>&1 &
+REMIT_TLS_CERT=$(tls_file coordinator crt) REMIT_TLS_KEY=$(tls_file coordinator key) "$REMIT" "${coord_args[@]}" "${insecure_flag[@]}" "${sets[@]}" >"$out/logs/coordinator.log" 2>&1 &
 coordinator_pid=$!
 pids+=("$coordinator_pid")
 
-# Workers join once the coordinator has prepared the run directory (config + tokenizer) and listens.
+# Workers join once the coordinator has prepared the run directory (config + tokenizer) and is up. The
+# probe knocks on its metrics port: a bare connect to the akka port would be a failed TLS handshake
+# in its log (the workers' joins retry until remoting listens, a moment later).
 for _ in $(seq 1 600); do
-  [ -f "$out/tokenizer/tokenizer.json" ] && (exec 3<>"/dev/tcp/127.0.0.1/$seed_port") 2>/dev/null && break
+  [ -f "$out/tokenizer/tokenizer.json" ] && (exec 3<>"/dev/tcp/127.0.0.1/$metrics") 2>/dev/null && break
   kill -0 "$coordinator_pid" 2>/dev/null || { cat "$out/logs/coordinator.log" >&2; echo "up.sh: the coordinator failed to start" >&2; exit 1; }
   sleep 0.5
 done
@@ -99,10 +138,15 @@ for i in $(seq 1 "$rollouts"); do
 done
 # Learner ranks: one mpirun job; rank r serves metrics on the first learner port + r.
 export REMIT_METRICS_PORT_BASE=${metrics_ports[$((3 + rollouts))]} REMIT_BIN=$REMIT
+tls_x=()
+if [ "$insecure" = 0 ]; then
+  export REMIT_TLS_CERT=$tls/learner.crt REMIT_TLS_KEY=$tls/learner.key
+  tls_x=(-x REMIT_TLS_CA -x REMIT_TLS_CERT -x REMIT_TLS_KEY)
+fi
 mpirun --allow-run-as-root --oversubscribe --bind-to none -np "$learners" \
-  -x REMIT_THREADS -x DOTNET_gcServer -x REMIT_METRICS_PORT_BASE -x REMIT_BIN -x TERM=dumb \
+  -x REMIT_THREADS -x DOTNET_gcServer -x REMIT_METRICS_PORT_BASE -x REMIT_BIN -x TERM=dumb "${tls_x[@]}" \
   bash -c 'exec "$REMIT_BIN" node --role learner --metrics-port $((REMIT_METRICS_PORT_BASE + OMPI_COMM_WORLD_LOCAL_RANK)) "$@"' learner \
-  "${common[@]}" >"$out/logs/learners.log" 2>&1 &
+  "${common[@]}" "${insecure_flag[@]}" >"$out/logs/learners.log" 2>&1 &
 pids+=($!)
 echo "up.sh: started coordinator, verifier, guide, $rollouts rollout node(s), $learners learner rank(s)"
 

@@ -1,21 +1,29 @@
 // Validates the remit chart's rendered manifests offline (scripts/check-chart.sh runs it).
 //
-//   node validate.mjs --case NAME FILE.yaml [--expect KIND=N ...] [--expect-min KIND=N ...]
+//   node validate.mjs --case NAME FILE.yaml [--expect KIND=N ...] [--expect-min KIND=N ...] [--expect-digest]
 //
 // For every object in FILE.yaml (the output of `helm template`):
 //  1. schema: Kubernetes' own JSON schemas (npm kubernetes-models) for the built-in kinds, the
 //     prometheus-operator CRD schemas (@kubernetes-models/prometheus-operator) for ServiceMonitor and
-//     PodMonitor, and schemas/mpijob-v2beta1.schema.json plus PodTemplateSpec for the MPIJob;
+//     PodMonitor, schemas/mpijob-v2beta1.schema.json plus PodTemplateSpec for the MPIJob and
+//     schemas/certificate-v1.schema.json for cert-manager's Certificate;
 //  2. unknown fields: every key must be a field of its type (the API server's strict field
 //     validation; the JSON schemas alone allow anything extra, so a misplaced key would pass);
 //  3. the chart's own invariants: references resolve (Services, ConfigMaps, Secrets, volumes,
 //     probe ports), shell scripts parse, Services are headless, pods run as non-root with a read-only root and a /tmp
-//     emptyDir, GPU requests equal limits, monitors select something, the dashboard parses.
+//     emptyDir, GPU requests equal limits, monitors select something, the dashboard parses;
+//  4. security: every node has its TLS files from a mounted secret (ca.crt/tls.crt/tls.key, the
+//     certificate signed by the CA and matching the key) or says REMIT_INSECURE, and its seed scheme
+//     agrees; a NetworkPolicy selects every pod and lets the akka and ssh ports be reached only from
+//     the release's pods and every node port from somewhere; ssh checks host keys; with
+//     --expect-digest every image is pinned by digest.
+// Secrets and claims that exist outside the release are named by EXISTING_SECRETS and EXISTING_CLAIMS.
 // Then the object counts are checked against --expect (exact) and --expect-min (at least); the
 // pseudo-kinds HeadlessService and DashboardConfigMap count those. Prints one summary line per case
 // and every problem; exits 1 if there is any.
 
 import { readFileSync, existsSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
+import { X509Certificate, createPrivateKey } from "node:crypto";
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -25,6 +33,7 @@ import { parseAllDocuments } from "yaml";
 import Ajv from "ajv";
 import * as core from "kubernetes-models/v1";
 import * as apps from "kubernetes-models/apps/v1";
+import * as networking from "kubernetes-models/networking.k8s.io/v1";
 import * as monitoring from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -34,11 +43,13 @@ const require = createRequire(join(process.cwd(), "package.json"));
 const args = process.argv.slice(2);
 let caseName = "render";
 let file = null;
+let expectDigest = false;
 const exact = new Map();
 const atLeast = new Map();
 for (let i = 0; i < args.length; i++) {
   const a = args[i];
   if (a === "--case") caseName = args[++i];
+  else if (a === "--expect-digest") expectDigest = true;
   else if (a === "--expect" || a === "--expect-min") {
     const [kind, n] = args[++i].split("=");
     (a === "--expect" ? exact : atLeast).set(kind, Number(n));
@@ -74,11 +85,13 @@ const models = {
   "v1/ServiceAccount": core.ServiceAccount,
   "v1/PersistentVolumeClaim": core.PersistentVolumeClaim,
   "apps/v1/StatefulSet": apps.StatefulSet,
+  "networking.k8s.io/v1/NetworkPolicy": networking.NetworkPolicy,
   "monitoring.coreos.com/v1/ServiceMonitor": monitoring.ServiceMonitor,
   "monitoring.coreos.com/v1/PodMonitor": monitoring.PodMonitor,
 };
 const ajv = new Ajv({ allErrors: true, strict: false });
 const validateMpiJob = ajv.compile(JSON.parse(readFileSync(join(here, "schemas", "mpijob-v2beta1.schema.json"), "utf8")));
+const validateCertificate = ajv.compile(JSON.parse(readFileSync(join(here, "schemas", "certificate-v1.schema.json"), "utf8")));
 
 function schemaCheck(o) {
   const key = `${o.apiVersion}/${o.kind}`;
@@ -89,6 +102,10 @@ function schemaCheck(o) {
       tryValidate(o, `${type} template`, () => new core.PodTemplateSpec(spec.template).validate());
       strictCheck(o, spec.template, typeFile("kubernetes-models/v1/PodTemplateSpec"), `spec.mpiReplicaSpecs.${type}.template`);
     }
+    return;
+  }
+  if (key === "cert-manager.io/v1/Certificate") {
+    if (!validateCertificate(o)) fail(o, `schema: ${ajv.errorsText(validateCertificate.errors)}`);
     return;
   }
   const Model = models[key];
@@ -109,6 +126,7 @@ function modelFile(key) {
   const [kind] = key.split("/").slice(-1);
   if (key.startsWith("monitoring.coreos.com/")) return typeFile(`@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/${kind}`);
   if (key.startsWith("apps/")) return typeFile(`kubernetes-models/apps/v1/${kind}`);
+  if (key.startsWith("networking.k8s.io/")) return typeFile(`kubernetes-models/networking.k8s.io/v1/${kind}`);
   return typeFile(`kubernetes-models/v1/${kind}`);
 }
 
@@ -169,7 +187,9 @@ for (const o of objects) schemaCheck(o);
 const byKind = (kind) => objects.filter((o) => o.kind === kind);
 const services = byKind("Service");
 const configMaps = new Set(byKind("ConfigMap").map((o) => o.metadata.name));
-const secrets = new Set(byKind("Secret").map((o) => o.metadata.name));
+// Secrets a pod may mount: rendered ones, those a rendered Certificate writes, and declared existing ones.
+const secrets = new Set([...byKind("Secret").map((o) => o.metadata.name), ...byKind("Certificate").map((c) => c.spec.secretName),
+                         ...(process.env.EXISTING_SECRETS?.split(",").filter(Boolean) ?? [])]);
 const claims = new Set(byKind("PersistentVolumeClaim").map((o) => o.metadata.name));
 const matches = (selector, labels) => Object.entries(selector ?? {}).every(([k, v]) => labels?.[k] === v);
 const dnsLabel = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -204,7 +224,7 @@ for (const { owner, template, where, mpi } of pods) {
   const volumes = new Map((spec.volumes ?? []).map((v) => [v.name, v]));
   for (const v of volumes.values()) {
     if (v.configMap && !configMaps.has(v.configMap.name)) fail(owner, `${where}: volume ${v.name} uses ConfigMap ${v.configMap.name}, which the release lacks`);
-    if (v.secret && !secrets.has(v.secret.secretName)) fail(owner, `${where}: volume ${v.name} uses Secret ${v.secret.secretName}, which the release lacks`);
+    if (v.secret && !secrets.has(v.secret.secretName)) fail(owner, `${where}: volume ${v.name} uses Secret ${v.secret.secretName}, which the release lacks (rendered, from a Certificate, or in EXISTING_SECRETS)`);
     if (v.persistentVolumeClaim && !claims.has(v.persistentVolumeClaim.claimName) && !process.env.EXISTING_CLAIMS?.split(",").includes(v.persistentVolumeClaim.claimName))
       fail(owner, `${where}: volume ${v.name} uses claim ${v.persistentVolumeClaim.claimName}, which is neither rendered nor declared existing`);
   }
@@ -215,6 +235,7 @@ for (const { owner, template, where, mpi } of pods) {
     if (sc.allowPrivilegeEscalation !== false) fail(owner, `${at}: allowPrivilegeEscalation must be false`);
     if (!(sc.capabilities?.drop ?? []).includes("ALL")) fail(owner, `${at}: capabilities must drop ALL`);
     if (/:latest$|^[^:]+$/.test(c.image)) fail(owner, `${at}: image ${c.image} has no pinned tag`);
+    if (expectDigest && !/@sha256:[a-f0-9]{64}$/.test(c.image)) fail(owner, `${at}: image ${c.image} is not pinned by digest`);
     const mounts = c.volumeMounts ?? [];
     for (const m of mounts) if (!volumes.has(m.name)) fail(owner, `${at}: volumeMount ${m.name} has no volume`);
     const tmp = mounts.find((m) => m.mountPath === "/tmp");
@@ -237,11 +258,13 @@ for (const { owner, template, where, mpi } of pods) {
     if (env.get("REMIT_DEVICE") === "cuda" && !(gpuLim > 0) && mpi !== "Launcher") fail(owner, `${at}: REMIT_DEVICE=cuda without an nvidia.com/gpu limit`);
     const seeds = env.get("REMIT_SEED_NODES");
     if (seeds !== undefined) {
-      const m = /^akka\.tcp:\/\/remit@([a-z0-9-]+)-0\.([a-z0-9-]+)\.[a-z0-9-]+\.svc\.[a-z0-9.-]+:\d+$/.exec(seeds);
-      if (!m) fail(owner, `${at}: REMIT_SEED_NODES ${seeds} is not akka.tcp://remit@<set>-0.<service>.<ns>.svc.<domain>:<port>`);
+      const m = /^(akka(?:\.ssl)?\.tcp):\/\/remit@([a-z0-9-]+)-0\.([a-z0-9-]+)\.[a-z0-9-]+\.svc\.[a-z0-9.-]+:\d+$/.exec(seeds)?.slice(1);
+      if (!m) fail(owner, `${at}: REMIT_SEED_NODES ${seeds} is not akka[.ssl].tcp://remit@<set>-0.<service>.<ns>.svc.<domain>:<port>`);
+      else if ((m[0] === "akka.ssl.tcp") !== env.has("REMIT_TLS_CA")) fail(owner, `${at}: seed scheme ${m[0]} does not match TLS ${env.has("REMIT_TLS_CA") ? "on" : "off"}`);
       else if (!byKind("StatefulSet").some((s) => s.metadata.name === m[1] && s.spec.serviceName === m[2]))
         fail(owner, `${at}: the seed ${m[1]}-0.${m[2]} is not a pod of a rendered StatefulSet`);
     }
+    if (env.has("REMIT_ROLE")) tlsCheck(owner, at, env, mounts, volumes);
   }
 }
 
@@ -283,6 +306,88 @@ for (const d of dashboards) {
       if (!Array.isArray(dash.panels) || !dash.panels.length) fail(d, `${k}: dashboard has no panels`);
     } catch (e) { fail(d, `${k}: not JSON: ${e.message}`); }
   }
+}
+
+// ---------------------------------------------------------------- 4. security
+// A node (it has REMIT_ROLE) either runs mutual TLS, with all three files in a mounted secret volume,
+// or says REMIT_INSECURE=1; nothing in between.
+function tlsCheck(owner, at, env, mounts, volumes) {
+  const files = ["REMIT_TLS_CA", "REMIT_TLS_CERT", "REMIT_TLS_KEY"];
+  const set = files.filter((f) => env.has(f));
+  if (set.length === 0) {
+    if (env.get("REMIT_INSECURE") !== "1") fail(owner, `${at}: a node needs ${files.join(", ")} or REMIT_INSECURE=1`);
+    return;
+  }
+  if (set.length < 3) { fail(owner, `${at}: only ${set.join(", ")} of ${files.join(", ")} set`); return; }
+  if (env.has("REMIT_INSECURE")) fail(owner, `${at}: both REMIT_TLS_* and REMIT_INSECURE set`);
+  for (const f of files) {
+    const path = env.get(f);
+    const mount = mounts.find((m) => path.startsWith(m.mountPath.replace(/\/?$/, "/")));
+    const volume = mount && volumes.get(mount.name);
+    if (!volume?.secret) { fail(owner, `${at}: ${f}=${path} is not in a mounted secret volume`); continue; }
+    const key = path.slice(mount.mountPath.replace(/\/?$/, "/").length);
+    const items = volume.secret.items;
+    if (items && !items.some((i) => i.path === key)) fail(owner, `${at}: ${f}=${path}: the secret volume does not project ${key}`);
+    const secret = byKind("Secret").find((s) => s.metadata.name === volume.secret.secretName);
+    if (secret && !items && !(key in (secret.data ?? {}))) fail(owner, `${at}: ${f}=${path}: Secret ${secret.metadata.name} has no key ${key}`);
+  }
+}
+
+// A rendered TLS secret: the node certificate is signed by ca.crt, is a TLS server and client
+// certificate, and tls.key is its key; ca.crt is a CA.
+const EKU_SERVER = "1.3.6.1.5.5.7.3.1", EKU_CLIENT = "1.3.6.1.5.5.7.3.2";
+for (const s of byKind("Secret")) {
+  const d = s.data ?? {};
+  if (!("tls.crt" in d || "ca.crt" in d)) continue;
+  for (const k of ["ca.crt", "tls.crt", "tls.key"]) if (!(k in d)) fail(s, `TLS secret without ${k}`);
+  if (!["ca.crt", "tls.crt", "tls.key"].every((k) => k in d)) continue;
+  try {
+    const pem = (k) => Buffer.from(d[k], "base64").toString("utf8");
+    const ca = new X509Certificate(pem("ca.crt"));
+    const leaf = new X509Certificate(pem("tls.crt"));
+    if (!ca.ca) fail(s, "ca.crt is not a CA certificate");
+    if (!leaf.checkIssued(ca) || !leaf.verify(ca.publicKey)) fail(s, "tls.crt is not signed by ca.crt");
+    if (!leaf.checkPrivateKey(createPrivateKey(pem("tls.key")))) fail(s, "tls.key is not the key of tls.crt");
+    const eku = leaf.keyUsage ?? [];
+    if (!eku.includes(EKU_SERVER) || !eku.includes(EKU_CLIENT)) fail(s, `tls.crt must allow TLS server and client use (each node is both), has ${eku.join(", ")}`);
+  } catch (e) { fail(s, `TLS secret does not parse: ${e.message}`); }
+}
+
+// Network policies: every pod selected; akka and ssh reachable only from the release's pods; every
+// port a node serves reachable from somewhere (else the cluster could not form).
+const policies = byKind("NetworkPolicy");
+if (policies.length) {
+  for (const { owner, template, where } of pods) {
+    const labels = template.metadata?.labels;
+    const selecting = policies.filter((np) => matches(np.spec.podSelector?.matchLabels, labels));
+    if (!selecting.length) { fail(owner, `${where}: no NetworkPolicy selects these pods`); continue; }
+    const rules = selecting.flatMap((np) => (np.spec.policyTypes ?? ["Ingress"]).includes("Ingress") ? (np.spec.ingress ?? []).map((r) => ({ np, r })) : []);
+    const allowed = (port) => rules.filter(({ r }) => !r.ports || r.ports.some((p) => p.port === port.containerPort || p.port === port.name));
+    for (const c of template.spec.containers) {
+      for (const port of c.ports ?? []) {
+        const kind = /^(akka|ssh|metrics)/.exec(port.name)?.[1];
+        if (!kind) continue;
+        const rs = allowed(port);
+        if (!rs.length) fail(owner, `${where}/${c.name}: port ${port.name} (${port.containerPort}) is reachable from nowhere`);
+        if (kind === "metrics") continue;
+        for (const { np, r } of rs) {
+          const peers = r.from ?? [];
+          const ownOnly = peers.length > 0 && peers.every((peer) => !peer.namespaceSelector && !peer.ipBlock && peer.podSelector
+            && Object.keys(peer.podSelector.matchLabels ?? {}).length > 0 && matches(peer.podSelector.matchLabels, labels)
+            && matches(np.spec.podSelector.matchLabels, peer.podSelector.matchLabels));
+          if (!ownOnly) fail(np, `${where}/${c.name}: port ${port.name} (${port.containerPort}) is open to more than the release's pods: ${JSON.stringify(r.from ?? "everyone")}`);
+        }
+      }
+    }
+  }
+}
+
+// ssh between learner pods checks host keys.
+for (const cm of byKind("ConfigMap")) {
+  const launch = cm.data?.["learner-launch.sh"];
+  if (launch === undefined) continue;
+  if (/StrictHostKeyChecking=no|UserKnownHostsFile=\/dev\/null/.test(launch)) fail(cm, "learner-launch.sh turns ssh host key checking off");
+  if (!/StrictHostKeyChecking=yes/.test(launch)) fail(cm, "learner-launch.sh must run ssh with StrictHostKeyChecking=yes");
 }
 
 // ---------------------------------------------------------------- counts

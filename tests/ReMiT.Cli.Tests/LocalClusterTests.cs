@@ -57,7 +57,7 @@ public sealed class LocalClusterTests(LocalClusterTests.ReferenceRun reference) 
         var members = cluster["members"]!.AsArray();
         var roles = members.Select(m => m!["role"]!.GetValue<string>()).Order(StringComparer.Ordinal).ToArray();
         Assert.Equal(["coordinator", "guide", "learner", "learner", "rollout", "rollout", "verifier"], roles);
-        Assert.All(members, m => Assert.StartsWith("akka.tcp://remit@127.0.0.1:", m!["address"]!.GetValue<string>()));
+        Assert.All(members, m => Assert.StartsWith("akka.ssl.tcp://remit@127.0.0.1:", m!["address"]!.GetValue<string>())); // mutual TLS
         Assert.Equal(7, members.Select(m => m!["pid"]!.GetValue<int>()).Distinct().Count()); // one process each
         Assert.Equal(2, cluster["learner_ranks"]!.GetValue<int>());
         var seen = cluster["metrics_seen"]!.AsArray().Select(n => n!.GetValue<string>()).ToHashSet();

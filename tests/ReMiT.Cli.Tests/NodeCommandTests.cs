@@ -15,11 +15,21 @@ public sealed class NodeCommandTests : IDisposable
     [InlineData("no run directory", "--role", "guide", "--seed-nodes", "akka.tcp://remit@127.0.0.1:4053")]
     [InlineData("the coordinator needs the run's config", "--role", "coordinator", "--run-dir", "x")]
     [InlineData("is not a TCP port", "--role", "verifier", "--run-dir", "x", "--seed-nodes", "akka.tcp://remit@127.0.0.1:4053", "--port", "70000")]
+    [InlineData("REMIT_TLS_CA, REMIT_TLS_CERT, REMIT_TLS_KEY not set", "--role", "rollout", "--run-dir", "x", "--seed-nodes", "akka.ssl.tcp://remit@127.0.0.1:4053")]
     public void Node_BadSettings_ExitTwoNamingTheSetting(string expected, params string[] args)
     {
         var (exit, _, err) = _h.Run(["node", .. args]);
         Assert.Equal(2, exit);
         Assert.Contains(expected, err);
+    }
+
+    [Fact]
+    public void Node_Insecure_NeedsNoTlsFiles()
+    {
+        var (exit, _, err) = _h.Run("node", "--role", "coordinator", "--run-dir", "x", "--insecure");
+        Assert.Equal(2, exit);
+        Assert.Contains("the coordinator needs the run's config", err); // the next thing it needs
+        Assert.DoesNotContain("REMIT_TLS", err);
     }
 
     [Fact]

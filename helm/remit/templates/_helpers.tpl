@@ -64,12 +64,35 @@ app.kubernetes.io/component: {{ .role }}
 {{- printf "%s/runs/%s" (trimSuffix "/" .Values.persistence.mountPath) (default (include "remit.fullname" .) .Values.run.name) }}
 {{- end }}
 
-{{/* Image of a role; call with (dict "ctx" $ "device" "cuda"). */}}
+{{/*
+Image of a role; call with (dict "ctx" $ "device" "cuda"). With a digest (image.digests.<device>,
+else image.digest) the reference is "<repository>:<tag>@<digest>": the digest decides what runs.
+A single image.digest cannot name both flavours, so it is refused when roles use both.
+*/}}
 {{- define "remit.image" -}}
 {{- $v := .ctx.Values.image }}
 {{- $tag := default .ctx.Chart.AppVersion $v.tag }}
 {{- if $v.flavorSuffix }}{{ $tag = printf "%s-%s" $tag .device }}{{ end }}
+{{- $digest := default $v.digest (index (default dict $v.digests) .device) }}
+{{- if and $v.digest $v.flavorSuffix (not (index (default dict $v.digests) .device)) (gt (len (include "remit.devices" .ctx | fromJsonArray)) 1) }}
+{{- fail "image.digest names one image, but with image.flavorSuffix the roles use both the -cpu and the -cuda image: set image.digests.cpu and image.digests.cuda instead" }}
+{{- end }}
+{{- if $digest }}
+{{- printf "%s:%s@%s" $v.repository $tag $digest }}
+{{- else }}
 {{- printf "%s:%s" $v.repository $tag }}
+{{- end }}
+{{- end }}
+
+{{/* The devices of the roles that run (a JSON list without duplicates). */}}
+{{- define "remit.devices" -}}
+{{- $devices := list }}
+{{- range $role := list "coordinator" "rollout" "verifier" "guide" }}
+{{- $spec := index $.Values $role }}
+{{- if gt (int $spec.replicas) 0 }}{{ $devices = append $devices $spec.device }}{{ end }}
+{{- end }}
+{{- if gt (int .Values.learners.workers) 0 }}{{ $devices = append $devices .Values.learners.device }}{{ end }}
+{{- $devices | uniq | toJson }}
 {{- end }}
 
 {{/* Headless-service DNS name of pod <ordinal> of a role. */}}
@@ -78,9 +101,23 @@ app.kubernetes.io/component: {{ .role }}
 {{- printf "%s-%s-%v.%s-%s.%s.svc.%s" $full .role .ordinal $full .role .ctx.Release.Namespace .ctx.Values.clusterDomain }}
 {{- end }}
 
-{{/* Akka seed node: coordinator pod 0 (REMIT_SEED_NODES). */}}
+{{/* Akka seed node: coordinator pod 0 (REMIT_SEED_NODES); akka.ssl.tcp with TLS. */}}
 {{- define "remit.seedNodes" -}}
-{{- printf "akka.tcp://remit@%s:%v" (include "remit.podHost" (dict "ctx" . "role" "coordinator" "ordinal" 0)) .Values.akka.port }}
+{{- printf "%s://remit@%s:%v" (ternary "akka.ssl.tcp" "akka.tcp" .Values.tls.enabled) (include "remit.podHost" (dict "ctx" . "role" "coordinator" "ordinal" 0)) .Values.akka.port }}
+{{- end }}
+
+{{/* The Secret holding ca.crt, tls.crt and tls.key (existing, cert-manager's or the chart's). */}}
+{{- define "remit.tlsSecretName" -}}
+{{- default (printf "%s-tls" (include "remit.fullname" .)) .Values.tls.existingSecret }}
+{{- end }}
+
+{{/* Wildcard DNS names of every role's pods (the node certificate's subject alternative names). */}}
+{{- define "remit.podDnsNames" -}}
+{{- $full := include "remit.fullname" . }}
+{{- range $role := list "coordinator" "rollout" "verifier" "guide" "learner" }}
+- {{ printf "*.%s-%s.%s.svc.%s" $full $role $.Release.Namespace $.Values.clusterDomain | quote }}
+{{- end }}
+- {{ printf "*.%s-learners.%s.svc.%s" $full .Release.Namespace .Values.clusterDomain | quote }}
 {{- end }}
 
 {{/* Arguments after "remit node --role <role>": the run config and the overrides. */}}
@@ -130,6 +167,18 @@ can reach it (an MPI rank derives its own from `hostname -f` instead, see learne
 {{- end }}
 - name: REMIT_DEVICE
   value: {{ .device | quote }}
+{{- if $ctx.Values.tls.enabled }}
+# Mutual TLS: the run's CA, this pod's certificate and key (the tls volume; see tls.* in values.yaml).
+- name: REMIT_TLS_CA
+  value: /etc/remit-tls/ca.crt
+- name: REMIT_TLS_CERT
+  value: /etc/remit-tls/tls.crt
+- name: REMIT_TLS_KEY
+  value: /etc/remit-tls/tls.key
+{{- else }}
+- name: REMIT_INSECURE
+  value: "1"
+{{- end }}
 # The coordinator continues the run in REMIT_RUN_DIR when it already holds one (a restarted pod, a reinstall).
 - name: REMIT_RESUME
   value: "auto"
@@ -207,6 +256,12 @@ securityContext:
     medium: Memory
     sizeLimit: {{ .Values.shmSize }}
 {{- end }}
+{{- if .Values.tls.enabled }}
+- name: tls
+  secret:
+    secretName: {{ include "remit.tlsSecretName" . }}
+    defaultMode: 0440
+{{- end }}
 - name: data
 {{- if .Values.persistence.enabled }}
   persistentVolumeClaim:
@@ -228,6 +283,11 @@ securityContext:
 {{- end }}
 - name: data
   mountPath: {{ .Values.persistence.mountPath }}
+{{- if .Values.tls.enabled }}
+- name: tls
+  mountPath: /etc/remit-tls
+  readOnly: true
+{{- end }}
 {{- end }}
 
 {{/* HTTP probes on the metrics port. */}}

@@ -61,17 +61,20 @@ internal static class BenchCommand
         var window = new Option<int>("--window") { Description = "Batches the receiver keeps requested (it asks for more at half).", DefaultValueFactory = _ => 32 };
         var seconds = new Option<double>("--seconds") { Description = "Timed seconds (after 1 s of warm-up).", DefaultValueFactory = _ => 5 };
         var plainTell = new Option<bool>("--plain-tell") { Description = "Send with Tell instead of Chunker.Tell (batches must fit MaxMessageBytes)." };
+        var tls = new Option<bool>("--tls") { Description = "Mutual TLS between the two systems, as between cluster nodes (certificates from a throwaway CA)." };
         var messages = new Command("messages",
             "Experience throughput between two ActorSystems over TCP loopback (Akka.Remote, RemitSerializer): a receiver pulls " +
-            "RolloutsDone batches n at a time; prints messages/s and MB/s.\n\nExample:\n  remit bench messages --rollouts 8 --tokens 256 --seconds 5 --json")
-            { rollouts, tokens, promptTokens, window, seconds, plainTell, json };
+            "RolloutsDone batches n at a time; prints messages/s and MB/s.\n\nExamples:\n  remit bench messages --rollouts 8 --tokens 256 --seconds 5 --json\n" +
+            "  remit bench messages --tls            # the same over mutual TLS, as cluster nodes talk")
+            { rollouts, tokens, promptTokens, window, seconds, plainTell, tls, json };
         messages.SetGuardedAction((p, output, _) =>
         {
             var result = MessageBenchmark.Run(p.GetValue(rollouts), p.GetValue(promptTokens), p.GetValue(tokens), p.GetValue(window),
-                p.GetValue(seconds), viaChunker: !p.GetValue(plainTell));
+                p.GetValue(seconds), viaChunker: !p.GetValue(plainTell), tls: p.GetValue(tls));
             if (!p.GetValue(json))
-                output.WriteLine($"{result.Rollouts} rollouts x {result.CompletionTokens} tokens ({result.MessageBytes:N0} bytes{(result.Chunked ? ", chunked" : "")}): " +
-                                 $"{result.MessagesPerS:F0} messages/s, {result.MegabytesPerS:F1} MB/s, {result.RolloutsPerS:F0} rollouts/s");
+                output.WriteLine($"{result.Rollouts} rollouts x {result.CompletionTokens} tokens ({result.MessageBytes:N0} bytes{(result.Chunked ? ", chunked" : "")}{(result.Tls ? ", mutual TLS" : "")}): " +
+                                 $"{result.MessagesPerS:F0} messages/s, {result.MegabytesPerS:F1} MB/s, {result.RolloutsPerS:F0} rollouts/s, " +
+                                 $"{result.CpuMicrosecondsPerMessage:F0} µs CPU per message");
             output.WriteLine(JsonSerializer.Serialize(result, SnakeCase));
             return 0;
         });

@@ -21,7 +21,7 @@ internal static class FlywheelCommand
         var resume = new Option<bool>("--resume") { Description = "Continue an interrupted run in --out exactly where it stopped." };
         var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:N or auto.", DefaultValueFactory = _ => "cpu" };
         var dryRun = new Option<bool>("--dry-run") { Description = $"Every stage through the same code path, capped ({DryRun.Steps} steps, {DryRun.Rows} rows, {DryRun.EvalProblemsPerOp} eval problems per op, {DryRun.NewTokens} new tokens): checks a preset runs, in minutes." };
-        var metricsPort = new Option<int>("--metrics-port") { Description = "Serve Prometheus metrics on this port while running (0 = off).", DefaultValueFactory = _ => 0 };
+        var metricsPort = new Option<int>("--metrics-port") { Description = "Serve Prometheus metrics on 127.0.0.1:PORT while running (0 = off); the flywheel listens on nothing else.", DefaultValueFactory = _ => 0 };
         var command = new Command("flywheel",
             "Run the ReMiT flywheel: pre-train a base to the start of its LR decay, RLVR on it (RL model 1), mid-train\n" +
             "from the pre-decay checkpoint with uniform and ReMiT weighting (guided by RL model 1), RLVR on each, evaluate\n" +

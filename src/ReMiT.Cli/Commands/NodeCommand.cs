@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Akka.Configuration;
 using ReMiT.Cluster.Hosting;
+using ReMiT.Cluster.Hosting.Tls;
 using ReMiT.Cluster.Metrics;
 using ReMiT.Cluster.Mpi;
 using ReMiT.Model;
@@ -30,13 +31,19 @@ internal static class NodeCommand
         var set = new Option<string[]>("--set") { Description = "Coordinator: override one config value (repeatable).", AllowMultipleArgumentsPerToken = true };
         var resume = new Option<bool>("--resume") { Description = "Coordinator: continue the run in --run-dir." };
         var device = new Option<string?>("--device") { Description = "cpu, cuda, cuda:N or auto." };
+        var insecure = new Option<bool>("--insecure")
+        {
+            Description = "Remoting without TLS (also REMIT_INSECURE=1): anyone who can reach the port can join. Without it the node needs " +
+                          "REMIT_TLS_CA, REMIT_TLS_CERT and REMIT_TLS_KEY (PEM: the run's CA, this node's certificate and key).",
+        };
         var command = new Command("node",
             "Run one member of a ReMiT cluster until the run finishes. The coordinator prepares the run directory and\n" +
-            "drives the flywheel; the other roles pull work from it.\n\n" +
+            "drives the flywheel; the other roles pull work from it. Remoting is mutual TLS: every node presents a certificate\n" +
+            "from the run's CA (REMIT_TLS_CA, REMIT_TLS_CERT, REMIT_TLS_KEY) and accepts only peers whose certificate chains to it.\n\n" +
             "Examples:\n  remit node --role coordinator --preset smoke --run-dir runs/c --port 4053\n" +
-            "  remit node --role rollout --seed-nodes akka.tcp://remit@127.0.0.1:4053 --run-dir runs/c --port 0 --metrics-port 9465\n" +
-            "  mpirun -np 2 remit node --role learner --seed-nodes akka.tcp://remit@127.0.0.1:4053 --run-dir runs/c --port 0")
-            { role, configFile, seeds, hostname, port, metricsPort, runDir, preset, set, resume, device };
+            "  remit node --role rollout --seed-nodes akka.ssl.tcp://remit@127.0.0.1:4053 --run-dir runs/c --port 0 --metrics-port 9465\n" +
+            "  mpirun -np 2 remit node --role learner --seed-nodes akka.ssl.tcp://remit@127.0.0.1:4053 --run-dir runs/c --port 0")
+            { role, configFile, seeds, hostname, port, metricsPort, runDir, preset, set, resume, device, insecure };
         command.SetGuardedAction((p, output, error) =>
         {
             string? file = p.GetValue(configFile) ?? NonEmpty(Environment.GetEnvironmentVariable("REMIT_CONFIG"));
@@ -51,17 +58,21 @@ internal static class NodeCommand
             if (p.GetValue(preset) is { } pr) options = options with { Preset = pr };
             if (p.GetValue(device) is { } dev) options = options with { Device = dev };
             if (p.GetValue(resume)) options = options with { Resume = true };
+            if (p.GetValue(insecure)) options = options with { Insecure = true };
             if (options.AutoResume && !options.Resume && File.Exists(Path.Combine(options.RunDirectory, "config.json")))
                 options = options with { Resume = true };
-            var problems = options.Validate();
+            var problems = options.Validate().ToList();
+            if (options.Roles.Contains("coordinator") && string.IsNullOrWhiteSpace(options.Preset) && !options.Resume)
+                problems.Add("the coordinator needs the run's config: --preset NAME|FILE (REMIT_PRESET), or --resume an existing run.");
             if (problems.Count > 0) throw new ArgumentException(string.Join(" ", problems));
+            // A bad certificate, key or CA stops the node here, before it prepares the run or loads a model.
+            // (An insecure node says so loudly when it starts listening, see ClusterNode.)
+            if (!options.Insecure) NodeTlsIdentity.Load(options.Tls).Dispose();
 
             TorchRuntime.EnsureLoaded();
             RunContext? run = null;
             if (options.Roles.Contains("coordinator"))
             {
-                if (string.IsNullOrWhiteSpace(options.Preset) && !options.Resume)
-                    throw new ArgumentException("the coordinator needs the run's config: --preset NAME|FILE (REMIT_PRESET), or --resume an existing run.");
                 var config = options.Resume && string.IsNullOrWhiteSpace(options.Preset)
                     ? ConfigLoader.Load(Path.Combine(options.RunDirectory, "config.json"))
                     : ConfigLoader.Load(Presets.Resolve(options.Preset), [.. options.Overrides, .. p.GetValue(set) ?? []]);

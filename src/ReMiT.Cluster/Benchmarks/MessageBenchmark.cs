@@ -1,14 +1,16 @@
 using System.Diagnostics;
 using Akka.Actor;
+using Akka.Actor.Setup;
 using Akka.Configuration;
+using ReMiT.Cluster.Hosting.Tls;
 using ReMiT.Cluster.Messages;
 using ReMiT.Cluster.Messages.Serialization;
 
 namespace ReMiT.Cluster.Benchmarks;
 
 public sealed record MessageBenchmarkResult(
-    int Rollouts, int PromptTokens, int CompletionTokens, int MessageBytes, bool Chunked, bool ViaChunker, int Window,
-    double Seconds, long Messages, double MessagesPerS, double MegabytesPerS, double RolloutsPerS);
+    int Rollouts, int PromptTokens, int CompletionTokens, int MessageBytes, bool Chunked, bool ViaChunker, int Window, bool Tls,
+    double Seconds, long Messages, double MessagesPerS, double MegabytesPerS, double RolloutsPerS, double CpuMicrosecondsPerMessage);
 
 /// <summary>
 /// Experience throughput between two ActorSystems in this process over real TCP on 127.0.0.1
@@ -16,13 +18,16 @@ public sealed record MessageBenchmarkResult(
 /// batches from a rollout-side actor with <see cref="RequestWork"/>, keeping <c>window</c> batches in flight
 /// (it asks for more when half have arrived). Batches above <see cref="Chunker.DefaultChunkBytes"/> travel
 /// as chunks and are reassembled. Counts whole batches received after a warm-up; megabytes are 10^6 bytes
-/// of serialized batch (Akka's envelope not counted).
+/// of serialized batch (Akka's envelope not counted). CPU per message is this process's CPU time (both
+/// systems, every thread) over the timed window divided by the batches received: on a machine shared with
+/// other jobs it moves far less than the throughput does (0 when no batch arrived). With <c>tls</c> both systems talk mutual TLS as cluster
+/// nodes do (<see cref="NodeTlsIdentity"/>), with certificates from a throwaway CA made for the run.
 /// </summary>
 public static class MessageBenchmark
 {
     public static MessageBenchmarkResult Run(
         int rollouts = 8, int promptTokens = 64, int completionTokens = 256, int window = 32,
-        double seconds = 5, double warmupSeconds = 1, bool viaChunker = true, int vocab = 151_936)
+        double seconds = 5, double warmupSeconds = 1, bool viaChunker = true, int vocab = 151_936, bool tls = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rollouts, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
@@ -32,13 +37,16 @@ public static class MessageBenchmark
         if (!viaChunker && bytes > RemitHocon.MaxMessageBytes)
             throw new ArgumentException($"a batch of {bytes:N0} bytes exceeds MaxMessageBytes = {RemitHocon.MaxMessageBytes:N0}; run it via the Chunker");
 
-        var config = ConfigurationFactory.ParseString("""
+        var config = ConfigurationFactory.ParseString($$"""
             akka.actor.provider = remote
-            akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = 0 }
+            akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = 0, enable-ssl = {{(tls ? "true" : "false")}} }
             akka.loglevel = WARNING
             """).WithFallback(RemitHocon.Config);
-        using var rolloutNode = ActorSystem.Create("bench-rollout", config);
-        using var learnerNode = ActorSystem.Create("bench-learner", config);
+        using var authority = tls ? RunCertificates.CreateAuthority("remit bench CA", TimeSpan.FromHours(1)) : null;
+        using var rolloutIdentity = authority is null ? null : Identity(authority, "bench-rollout");
+        using var learnerIdentity = authority is null ? null : Identity(authority, "bench-learner");
+        using var rolloutNode = ActorSystem.Create("bench-rollout", SystemSetup(config, rolloutIdentity));
+        using var learnerNode = ActorSystem.Create("bench-learner", SystemSetup(config, learnerIdentity));
         try
         {
             rolloutNode.ActorOf(Props.Create(() => new Producer(template, viaChunker)), "producer");
@@ -50,16 +58,43 @@ public static class MessageBenchmark
 
             Thread.Sleep(TimeSpan.FromSeconds(warmupSeconds));
             long start = received.Value;
+            var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             Thread.Sleep(TimeSpan.FromSeconds(seconds));
             long messages = received.Value - start;
             double elapsed = clock.Elapsed.TotalSeconds;
-            return new MessageBenchmarkResult(rollouts, promptTokens, completionTokens, bytes, chunked, viaChunker, window,
-                elapsed, messages, messages / elapsed, messages * (double)bytes / elapsed / 1e6, messages * (double)rollouts / elapsed);
+            double cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuStart).TotalSeconds;
+            return new MessageBenchmarkResult(rollouts, promptTokens, completionTokens, bytes, chunked, viaChunker, window, tls,
+                elapsed, messages, messages / elapsed, messages * (double)bytes / elapsed / 1e6, messages * (double)rollouts / elapsed,
+                messages > 0 ? cpu * 1e6 / messages : 0);
         }
         finally
         {
             Task.WaitAll([learnerNode.Terminate(), rolloutNode.Terminate()], TimeSpan.FromSeconds(15));
+        }
+    }
+
+    private static ActorSystemSetup SystemSetup(Config config, NodeTlsIdentity? identity)
+    {
+        var bootstrap = BootstrapSetup.Create().WithConfig(config);
+        return identity is null ? ActorSystemSetup.Create(bootstrap) : ActorSystemSetup.Create(bootstrap, identity.SslSetup());
+    }
+
+    // Goes through the PEM files a node reads, so the bench measures the identity nodes really use.
+    private static NodeTlsIdentity Identity(System.Security.Cryptography.X509Certificates.X509Certificate2 authority, string name)
+    {
+        string dir = Directory.CreateTempSubdirectory("remit-bench-tls-").FullName;
+        try
+        {
+            string caPath = Path.Combine(dir, "ca.crt");
+            File.WriteAllText(caPath, authority.ExportCertificatePem() + "\n");
+            using var certificate = RunCertificates.Issue(authority, name, ["127.0.0.1"], TimeSpan.FromHours(1));
+            var (certPath, keyPath) = RunCertificates.WritePem(certificate, dir, "tls");
+            return NodeTlsIdentity.Load(new NodeTlsFiles(caPath, certPath, keyPath));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
         }
     }
 

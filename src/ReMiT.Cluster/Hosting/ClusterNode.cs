@@ -1,8 +1,11 @@
+using System.Net;
 using Akka.Actor;
+using Akka.Actor.Setup;
 using Akka.Cluster;
 using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
 using ReMiT.Cluster.Actors;
+using ReMiT.Cluster.Hosting.Tls;
 using ReMiT.Cluster.Messages.Serialization;
 using ReMiT.Cluster.Metrics;
 using ReMiT.Training.Flywheel;
@@ -14,7 +17,9 @@ namespace ReMiT.Cluster.Hosting;
 /// One cluster member: an ActorSystem named "remit" with the cluster provider, our serializer, an
 /// explicit split-brain resolver (keep-majority) and one actor per role this process takes — the
 /// coordinator as a cluster singleton, the workers talking to it through a singleton proxy. The
-/// embedded default (<c>remit flywheel</c>) is this with every role in one process.
+/// embedded default (<c>remit flywheel</c>) is this with every role in one process, bound to 127.0.0.1.
+/// Remoting runs over mutual TLS (<see cref="NodeTlsIdentity"/>) unless the options say
+/// <see cref="NodeOptions.Insecure"/>.
 /// </summary>
 public static class ClusterNode
 {
@@ -29,14 +34,16 @@ public static class ClusterNode
         if (problems.Count > 0) throw new ArgumentException("node options: " + string.Join(" ", problems));
         // One learner job per run directory: a second one would publish and checkpoint over the first.
         using var learnerLock = options.Roles.Contains("learner") && node.Collective.Rank == 0 ? RunLock.Acquire(node.RunDirectory) : null;
-        var config = AkkaConfig(options, extraAkka);
-        using var metricsEndpoint = options.MetricsPort > 0 ? MetricsEndpoint.Start(node.Metrics, options.MetricsPort) : null;
-        var system = ActorSystem.Create(NodeOptions.ActorSystemName, config);
+        if (options.Insecure && !IsLoopback(options.BindHostname))
+            node.Log.WriteLine(InsecureWarning(options));
+        string metricsHost = options.BindHostname == NodeOptions.AnyInterface ? MetricsEndpoint.AnyHost : options.BindHostname;
+        using var metricsEndpoint = options.MetricsPort > 0 ? MetricsEndpoint.Start(node.Metrics, options.MetricsPort, metricsHost) : null;
+        var system = CreateSystem(options, extraAkka);
         try
         {
             var cluster = Akka.Cluster.Cluster.Get(system);
             if (options.SeedNodes.Count == 0) cluster.Join(cluster.SelfAddress); // founding node (and the embedded default)
-            else cluster.JoinSeedNodes(options.SeedNodes.Select(Address.Parse));
+            else cluster.JoinSeedNodes(options.SeedAddresses.Select(Address.Parse));
             RemitSerializer.For(system).CountDropsIn(node.Metrics);
 
             if (options.Roles.Contains("coordinator"))
@@ -77,7 +84,45 @@ public static class ClusterNode
         }
     }
 
-    /// <summary>The node's Akka configuration: roles, addresses, cluster, our serializer, frame size, split-brain resolver.</summary>
+    /// <summary>
+    /// The node's ActorSystem: <see cref="AkkaConfig"/>, plus (unless insecure) the node's TLS identity, loaded and
+    /// checked here so that a bad file stops the node before it listens.
+    /// </summary>
+    /// <exception cref="ArgumentException">TLS is on and a file is not named.</exception>
+    /// <exception cref="FileNotFoundException">TLS is on and a named file does not exist.</exception>
+    /// <exception cref="InvalidDataException">TLS is on and a file is unreadable, malformed or does not match the others.</exception>
+    public static ActorSystem CreateSystem(NodeOptions options, Config? extraAkka = null)
+    {
+        var bootstrap = BootstrapSetup.Create().WithConfig(AkkaConfig(options, extraAkka));
+        if (options.Insecure) return ActorSystem.Create(NodeOptions.ActorSystemName, bootstrap);
+        var identity = NodeTlsIdentity.Load(options.Tls);
+        try
+        {
+            var system = ActorSystem.Create(NodeOptions.ActorSystemName, ActorSystemSetup.Create(bootstrap, identity.SslSetup()));
+            system.WhenTerminated.ContinueWith(_ => identity.Dispose(), TaskScheduler.Default);
+            return system;
+        }
+        catch
+        {
+            identity.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>What an insecure node says when it starts listening beyond this machine.</summary>
+    public static string InsecureWarning(NodeOptions options) =>
+        $"""
+        ************************************************************************************************
+        WARNING: --insecure: remoting on {options.BindHostname}:{options.Port} runs WITHOUT TLS. Anyone who can reach
+        this port can join the cluster, send it results and commands, and read its traffic. Use this only
+        on a network nobody else can reach; give the node {NodeTlsFiles.CaVariable}, {NodeTlsFiles.CertVariable} and {NodeTlsFiles.KeyVariable} instead.
+        ************************************************************************************************
+        """;
+
+    private static bool IsLoopback(string host) =>
+        host == "localhost" || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
+
+    /// <summary>The node's Akka configuration: roles, addresses, TLS on or off, cluster, our serializer, frame size, split-brain resolver.</summary>
     public static Config AkkaConfig(NodeOptions options, Config? extra = null)
     {
         string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
@@ -89,13 +134,15 @@ public static class ClusterNode
               log-dead-letters-during-shutdown = off
               actor.provider = cluster
               remote.dot-netty.tcp {
-                hostname = "0.0.0.0"
+                hostname = {{Quote(options.BindHostname)}}
                 public-hostname = {{Quote(options.Hostname)}}
                 port = {{options.Port}}
+                # With TLS the certificate and its validation come from the DotNettySslSetup CreateSystem adds.
+                enable-ssl = {{(options.Insecure ? "false" : "true")}}
               }
               cluster {
                 roles = [{{string.Join(", ", options.Roles.Select(Quote))}}]
-                seed-nodes = [{{string.Join(", ", options.SeedNodes.Select(Quote))}}]
+                seed-nodes = [{{string.Join(", ", options.SeedAddresses.Select(Quote))}}]
                 split-brain-resolver.stable-after = {{options.DownAfterS.ToString(System.Globalization.CultureInfo.InvariantCulture)}}s
                 failure-detector.acceptable-heartbeat-pause = {{options.HeartbeatPauseS.ToString(System.Globalization.CultureInfo.InvariantCulture)}}s
                 run-coordinated-shutdown-when-down = on

@@ -10,7 +10,7 @@ namespace ReMiT.Cluster.Hosting;
 /// <summary>
 /// <c>remit flywheel</c>: the whole flywheel on one machine — one ActorSystem holding every role
 /// (coordinator, rollout, verifier, guide, one learner, no MPI), the same actors and messages as a
-/// cluster. Prepares the run directory, runs to the end, prints the results table.
+/// cluster, listening on 127.0.0.1 only. Prepares the run directory, runs to the end, prints the results table.
 /// </summary>
 public static class FlywheelDriver
 {
@@ -27,6 +27,8 @@ public static class FlywheelDriver
         var options = new NodeOptions
         {
             Roles = NodeOptions.KnownRoles, Hostname = "127.0.0.1", Port = 0, MetricsPort = metricsPort, RunDirectory = run.RunDirectory,
+            // One process talks only to itself: nothing listens beyond loopback, so there is nobody to authenticate.
+            BindHostname = "127.0.0.1", Insecure = true,
         };
         using var node = new NodeServices(run.RunDirectory, device, new RemitMetrics(), log, new SingleProcessCollective(), metricsPort, cancellation);
         string? error = ClusterNode.RunAsync(options, node, run, null, cancellation).GetAwaiter().GetResult();

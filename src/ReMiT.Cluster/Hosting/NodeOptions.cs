@@ -1,4 +1,5 @@
 using System.Globalization;
+using ReMiT.Cluster.Hosting.Tls;
 using ReMiT.Cluster.Messages.Serialization;
 
 namespace ReMiT.Cluster.Hosting;
@@ -14,10 +15,15 @@ public sealed record NodeOptions
 
     /// <summary>Roles this process takes (one ActorSystem, one actor per role).</summary>
     public IReadOnlyList<string> Roles { get; init; } = [];
-    /// <summary>Seed node addresses, e.g. akka.tcp://remit@coordinator-0.remit:4053; empty = this node founds the cluster.</summary>
+    /// <summary>
+    /// Seed node addresses, e.g. akka.ssl.tcp://remit@coordinator-0.remit:4053; empty = this node founds the
+    /// cluster. akka.tcp:// and akka.ssl.tcp:// are both accepted and joined with this node's own scheme (<see cref="SeedAddresses"/>).
+    /// </summary>
     public IReadOnlyList<string> SeedNodes { get; init; } = [];
     /// <summary>Host name other nodes reach this one by (a pod's DNS name in Kubernetes).</summary>
     public string Hostname { get; init; } = "127.0.0.1";
+    /// <summary>Interface remoting (and /metrics) listens on: every interface for a cluster node, 127.0.0.1 for the one-process flywheel.</summary>
+    public string BindHostname { get; init; } = AnyInterface;
     /// <summary>Akka remoting port; 0 picks a free one (fine for a founding or a single node).</summary>
     public int Port { get; init; } = 4053;
     /// <summary>Prometheus /metrics port; 0 = no endpoint.</summary>
@@ -36,7 +42,28 @@ public sealed record NodeOptions
     /// <summary>Seconds of missed heartbeats before a member counts as unreachable (REMIT_HEARTBEAT_PAUSE_S): a GC pause must not down a node.</summary>
     public double HeartbeatPauseS { get; init; } = RemitHocon.AcceptableHeartbeatPause.TotalSeconds;
 
+    /// <summary>The run's CA and this node's certificate and key (REMIT_TLS_CA, REMIT_TLS_CERT, REMIT_TLS_KEY).</summary>
+    public NodeTlsFiles Tls { get; init; } = NodeTlsFiles.None;
+    /// <summary>
+    /// Remoting without TLS (--insecure, REMIT_INSECURE=1): anyone who can reach the port can join the cluster
+    /// and send it messages. Only the one-process flywheel, bound to 127.0.0.1, runs this way by default.
+    /// </summary>
+    public bool Insecure { get; init; }
+
     public const string ActorSystemName = "remit";
+    public const string AnyInterface = "0.0.0.0";
+
+    /// <summary>Akka's address scheme for this node: akka.ssl.tcp with TLS, akka.tcp without.</summary>
+    public string Scheme => Insecure ? "akka.tcp" : "akka.ssl.tcp";
+
+    /// <summary>The seed nodes in this node's own scheme (a seed written akka.tcp:// is joined over TLS when TLS is on, and the reverse).</summary>
+    public IReadOnlyList<string> SeedAddresses => SeedNodes.Select(s =>
+        s.StartsWith(TlsSeedPrefix, StringComparison.Ordinal) ? $"{Scheme}://{s[TlsSeedPrefix.Length..]}"
+        : s.StartsWith(PlainSeedPrefix, StringComparison.Ordinal) ? $"{Scheme}://{s[PlainSeedPrefix.Length..]}"
+        : s).ToList();
+
+    private const string PlainSeedPrefix = "akka.tcp://";
+    private const string TlsSeedPrefix = "akka.ssl.tcp://";
 
     /// <summary>Every problem with these options, each naming its setting.</summary>
     public IReadOnlyList<string> Validate()
@@ -53,8 +80,10 @@ public sealed record NodeOptions
         if (!Roles.Contains("coordinator") && SeedNodes.Count == 0)
             e.Add("a node without the coordinator role must be given --seed-nodes (REMIT_SEED_NODES) to find the cluster.");
         foreach (string s in SeedNodes)
-            if (!s.StartsWith($"akka.tcp://{ActorSystemName}@", StringComparison.Ordinal))
-                e.Add($"seed node '{s}' must look like akka.tcp://{ActorSystemName}@HOST:PORT.");
+            if (!s.StartsWith($"{PlainSeedPrefix}{ActorSystemName}@", StringComparison.Ordinal) && !s.StartsWith($"{TlsSeedPrefix}{ActorSystemName}@", StringComparison.Ordinal))
+                e.Add($"seed node '{s}' must look like akka.tcp://{ActorSystemName}@HOST:PORT (or akka.ssl.tcp://{ActorSystemName}@HOST:PORT).");
+        if (!Insecure && Tls.Missing() is { Count: > 0 } missing)
+            e.Add($"{string.Join(", ", missing)} not set: {NodeTlsIdentity.RequirementText}");
         return e;
     }
 
@@ -72,6 +101,14 @@ public sealed record NodeOptions
         if (env("REMIT_DEVICE") is { Length: > 0 } device) o = o with { Device = device };
         if (env("REMIT_DOWN_AFTER_S") is { Length: > 0 } down) o = o with { DownAfterS = Seconds("REMIT_DOWN_AFTER_S", down) };
         if (env("REMIT_HEARTBEAT_PAUSE_S") is { Length: > 0 } pause) o = o with { HeartbeatPauseS = Seconds("REMIT_HEARTBEAT_PAUSE_S", pause) };
+        o = o with { Tls = o.Tls.WithEnvironment(env) };
+        if (env("REMIT_INSECURE") is { Length: > 0 } insecure)
+            o = insecure switch
+            {
+                "1" or "true" => o with { Insecure = true },
+                "0" or "false" => o with { Insecure = false },
+                _ => throw new ArgumentException($"REMIT_INSECURE='{insecure}': expected true or false."),
+            };
         if (env("REMIT_RESUME") is { Length: > 0 } resume)
             o = resume switch
             {

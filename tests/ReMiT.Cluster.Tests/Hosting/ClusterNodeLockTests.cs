@@ -13,7 +13,7 @@ public sealed class ClusterNodeLockTests
     {
         using var dir = new TempDir();
         using var held = RunLock.Acquire(dir.Path); // the first learner job (this live process)
-        var options = new NodeOptions { Roles = ["learner"], SeedNodes = ["akka.tcp://remit@127.0.0.1:1"], RunDirectory = dir.Path, MetricsPort = 0 };
+        var options = new NodeOptions { Roles = ["learner"], SeedNodes = ["akka.tcp://remit@127.0.0.1:1"], RunDirectory = dir.Path, MetricsPort = 0, Insecure = true };
         using var node = new NodeServices(dir.Path, CPU, new RemitMetrics(), TextWriter.Null, new SingleProcessCollective(), 0, CancellationToken.None);
 
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() => ClusterNode.RunAsync(options, node, null, null, CancellationToken.None));
