@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # A whole ReMiT cluster on this machine, on 127.0.0.1: coordinator, verifier, guide, M rollout
-# nodes (each restarted if it dies) and N learner ranks under mpirun. Runs the flywheel to the end,
-# stops everything it started, and leaves DIR/results.json (with a "cluster" section), DIR/report.md
-# and every node's log in DIR/logs/.
+# nodes and N learner ranks under mpirun. Runs the flywheel to the end, stops everything it started,
+# and leaves DIR/results.json (with a "cluster" section), DIR/report.md and every node's log in DIR/logs/.
 #
 #   cluster/local/up.sh --preset smoke --learners 2 --rollouts 2 --out runs/cluster
 #   cluster/local/up.sh --out runs/cluster --resume            # continue a stopped run
@@ -10,7 +9,11 @@
 # Options: --preset P (smoke|tiny|small|FILE), --learners N, --rollouts M, --out DIR, --resume,
 # --set key=value (repeatable), --threads T (torch threads per process, default 1).
 # Environment: REMIT (the remit command; default: the Release build, built if missing),
-# REMIT_BASE_PORT (first Akka port, default 4053), REMIT_METRICS_BASE (first metrics port, default 9464).
+# REMIT_BASE_PORT (first Akka port, default 4053), REMIT_METRICS_BASE (first metrics port, default 9464),
+# REMIT_REJOIN_TIMEOUT_S (how long a restarted coordinator may wait for the learners, default 60).
+# A node that dies is started again, as Kubernetes restarts a pod: worker nodes rejoin and carry on; a
+# restarted coordinator cannot (see "The coordinator" below), so the run then stops and --resume continues it.
+# Every node runs in its own process group; whatever way up.sh ends, none is left running.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -24,7 +27,7 @@ while [ $# -gt 0 ]; do
     --resume) resume=1; shift ;;
     --set) sets+=(--set "$2"); shift 2 ;;
     --threads) threads=$2; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "up.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -32,6 +35,14 @@ done
 [[ "$learners" =~ ^[1-9][0-9]*$ ]] || { echo "up.sh: --learners must be a positive integer, got '$learners'" >&2; exit 2; }
 [[ "$rollouts" =~ ^[1-9][0-9]*$ ]] || { echo "up.sh: --rollouts must be a positive integer, got '$rollouts'" >&2; exit 2; }
 command -v mpirun >/dev/null || { echo "up.sh: mpirun not found; install Open MPI: apt-get install -y openmpi-bin" >&2; exit 2; }
+
+# Where nodes run. Here: processes on 127.0.0.1. REMIT_LAUNCHER names a script that redefines these
+# (cluster/netns/launcher.sh: one network namespace per node), so the rest of this file serves both.
+node_address() { echo 127.0.0.1; } # NODE: the address the other nodes reach NODE at
+node_exec() { shift; "$@"; }        # NODE CMD...: runs CMD as NODE
+launcher_up() { :; }                # NODE...: prepares the nodes' places before any node starts
+launcher_down() { :; }              # removes what launcher_up made; called last, also after a crash of up.sh
+if [ -n "${REMIT_LAUNCHER:-}" ]; then source "$REMIT_LAUNCHER"; fi
 
 if [ -z "${REMIT:-}" ]; then
   REMIT=src/ReMiT.Cli/bin/Release/net10.0/linux-x64/remit
@@ -41,10 +52,56 @@ mkdir -p "$out/logs"
 out=$(cd "$out" && pwd)
 export REMIT_THREADS=$threads DOTNET_gcServer=0
 
+# ---- stopping: every node is a background job in its own process group (set -m). mpirun puts each rank
+# in a group of its own, so stopping also signals every descendant, listed before the first signal.
+groups_file="$out/logs/.process-groups"
+: >"$groups_file"
+started() { echo "$1" >>"$groups_file"; }
+descendants() { local c; for c in $(pgrep -P "$1" 2>/dev/null); do echo "$c"; descendants "$c"; done; }
+everything() { local g; while read -r g; do echo "$g"; descendants "$g"; done <"$groups_file"; }
+signal() { # SIGNAL PID...: to each process and to the group each started job leads
+  local sig=$1 g p; shift
+  while read -r g; do kill "-$sig" -- "-$g" 2>/dev/null || true; done <"$groups_file"
+  for p in "$@"; do kill "-$sig" "$p" 2>/dev/null || true; done
+}
+any_alive() { local p; for p in "$@"; do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
+stop_everything() { # GRACE_SECONDS: SIGTERM (nodes checkpoint at their next step boundary and leave), then SIGKILL
+  local pids
+  pids=$(everything)
+  # shellcheck disable=SC2086 # one pid per word
+  signal TERM $pids
+  for _ in $(seq 1 $((2 * $1))); do any_alive $pids || break; sleep 0.5; done
+  # shellcheck disable=SC2086
+  signal KILL $pids $(everything)
+}
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  set +m # no job notices on the way out
+  touch "$out/logs/.stopping"
+  stop_everything 10
+  rm -f "$out/logs/.stopping"
+  launcher_down || true
+  exit "$status"
+}
+up_command=${up_command:-$0}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+set -m
+# If up.sh itself is killed (kill -9 runs no trap), this watcher stops what it started.
+( trap '' INT TERM; tail --pid=$$ -f /dev/null; stop_everything 0; launcher_down ) </dev/null >/dev/null 2>&1 &
+
+nodes=(coordinator verifier guide)
+for i in $(seq 1 "$rollouts"); do nodes+=("rollout-$i"); done
+nodes+=(learners)
+launcher_up "${nodes[@]}"
+
 # A free TCP port at or after $1 (nothing answers on it).
 free_port() { local p=$1; while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done; echo "$p"; }
 seed_port=$(free_port "${REMIT_BASE_PORT:-4053}")
-seed="akka.tcp://remit@127.0.0.1:${seed_port}"
+coordinator_address=$(node_address coordinator)
+seed="akka.tcp://remit@${coordinator_address}:${seed_port}"
 # Metrics ports, chosen before anything starts: consecutive from the base where free
 # (coordinator, verifier, guide, rollouts, learner ranks; cluster/monitoring/prometheus.yml scrapes 9464-9471).
 metrics_ports=()
@@ -52,69 +109,84 @@ p=$(free_port "${REMIT_METRICS_BASE:-9464}")
 for _ in $(seq 1 $((3 + rollouts + learners))); do metrics_ports+=("$p"); p=$(free_port $((p + 1))); done
 metrics=${metrics_ports[0]}
 
-pids=()
-cleanup() {
-  trap - EXIT INT TERM
-  touch "$out/logs/.stopping"
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  sleep 2
-  for pid in "${pids[@]}"; do pkill -KILL -P "$pid" 2>/dev/null || true; kill -KILL "$pid" 2>/dev/null || true; done
-  rm -f "$out/logs/.stopping"
-}
-trap cleanup EXIT INT TERM
-
 # Runs a worker node and starts it again if it dies before the run is over (what Kubernetes does for a pod).
 supervise() {
   local name=$1; shift
   local restarts=0
   while true; do
-    "$REMIT" node "$@" >>"$out/logs/$name.log" 2>&1 && break
+    node_exec "$name" "$REMIT" node "$@" --hostname "$(node_address "$name")" >>"$out/logs/$name.log" 2>&1 && break
     [ -e "$out/logs/.stopping" ] && break
-    kill -0 "$coordinator_pid" 2>/dev/null || break
     restarts=$((restarts + 1))
     echo "up.sh: $name exited; restart $restarts" | tee -a "$out/logs/$name.log" >&2
     sleep 1
   done
 }
 
+# ---- the coordinator
 echo "up.sh: coordinator on $seed (metrics :$metrics), logs in $out/logs"
-coord_args=(node --role coordinator --run-dir "$out" --port "$seed_port" --metrics-port "$metrics")
-if [ "$resume" = 1 ]; then coord_args+=(--resume); else coord_args+=(--preset "$preset"); fi
-"$REMIT" "${coord_args[@]}" "${sets[@]}" >"$out/logs/coordinator.log" 2>&1 &
+coord_args=(node --role coordinator --run-dir "$out" --hostname "$coordinator_address" --port "$seed_port" --metrics-port "$metrics")
+if [ "$resume" = 1 ]; then first_args=(--resume); else first_args=(--preset "$preset" "${sets[@]}"); fi
+node_exec coordinator "$REMIT" "${coord_args[@]}" "${first_args[@]}" >"$out/logs/coordinator.log" 2>&1 &
 coordinator_pid=$!
-pids+=("$coordinator_pid")
+started "$coordinator_pid"
 
 # Workers join once the coordinator has prepared the run directory (config + tokenizer) and listens.
 for _ in $(seq 1 600); do
-  [ -f "$out/tokenizer/tokenizer.json" ] && (exec 3<>"/dev/tcp/127.0.0.1/$seed_port") 2>/dev/null && break
+  [ -f "$out/tokenizer/tokenizer.json" ] && (exec 3<>"/dev/tcp/$coordinator_address/$seed_port") 2>/dev/null && break
   kill -0 "$coordinator_pid" 2>/dev/null || { cat "$out/logs/coordinator.log" >&2; echo "up.sh: the coordinator failed to start" >&2; exit 1; }
   sleep 0.5
 done
 
 common=(--seed-nodes "$seed" --run-dir "$out" --port 0)
-supervise verifier --role verifier "${common[@]}" --metrics-port "${metrics_ports[1]}" & pids+=($!)
-supervise guide --role guide "${common[@]}" --metrics-port "${metrics_ports[2]}" & pids+=($!)
+supervise verifier --role verifier "${common[@]}" --metrics-port "${metrics_ports[1]}" & started $!
+supervise guide --role guide "${common[@]}" --metrics-port "${metrics_ports[2]}" & started $!
 for i in $(seq 1 "$rollouts"); do
-  supervise "rollout-$i" --role rollout "${common[@]}" --metrics-port "${metrics_ports[$((2 + i))]}" & pids+=($!)
+  supervise "rollout-$i" --role rollout "${common[@]}" --metrics-port "${metrics_ports[$((2 + i))]}" & started $!
 done
 # Learner ranks: one mpirun job; rank r serves metrics on the first learner port + r.
 export REMIT_METRICS_PORT_BASE=${metrics_ports[$((3 + rollouts))]} REMIT_BIN=$REMIT
-mpirun --allow-run-as-root --oversubscribe --bind-to none -np "$learners" \
+node_exec learners mpirun --allow-run-as-root --oversubscribe --bind-to none -np "$learners" \
   -x REMIT_THREADS -x DOTNET_gcServer -x REMIT_METRICS_PORT_BASE -x REMIT_BIN -x TERM=dumb \
   bash -c 'exec "$REMIT_BIN" node --role learner --metrics-port $((REMIT_METRICS_PORT_BASE + OMPI_COMM_WORLD_LOCAL_RANK)) "$@"' learner \
-  "${common[@]}" >"$out/logs/learners.log" 2>&1 &
-pids+=($!)
+  "${common[@]}" --hostname "$(node_address learners)" >"$out/logs/learners.log" 2>&1 &
+started $!
 echo "up.sh: started coordinator, verifier, guide, $rollouts rollout node(s), $learners learner rank(s)"
 
-# Follow the coordinator (it drives the run and exits when the run is over).
-tail -n +1 -f "$out/logs/coordinator.log" --pid "$coordinator_pid" &
-tailer=$!
+# Follow the coordinator's log (it drives the run and exits when the run is over).
+tail -n +1 -f "$out/logs/coordinator.log" & started $!
+
+# The coordinator: a run that ends (done: 0; stopped with an error: 1) ends up.sh. A coordinator that dies
+# (killed: exit > 128) is started again on the run directory, as Kubernetes restarts a pod. It cannot pick
+# up the run, though: its state (stage, leases, RL steps) lived in the dead process's memory only, the
+# restarted process founds a new cluster of its own, and the running workers registered once with the old
+# one and never register again (coordinator state persistence and re-registration are not built yet). So
+# when no learner joins it within REMIT_REJOIN_TIMEOUT_S, up.sh stops every node and says to --resume,
+# which restarts the whole cluster from the run directory's checkpoints.
 status=0
 wait "$coordinator_pid" || status=$?
-wait "$tailer" 2>/dev/null || true
+while [ "$status" -gt 128 ] && [ ! -e "$out/logs/.stopping" ]; do
+  echo "up.sh: the coordinator died (exit $status); starting it again on $out" | tee -a "$out/logs/coordinator.log" >&2
+  mark=$(stat -c %s "$out/logs/coordinator.log")
+  node_exec coordinator "$REMIT" "${coord_args[@]}" --resume >>"$out/logs/coordinator.log" 2>&1 &
+  coordinator_pid=$!
+  started "$coordinator_pid"
+  rejoined=0
+  for _ in $(seq 1 $((2 * ${REMIT_REJOIN_TIMEOUT_S:-60}))); do
+    kill -0 "$coordinator_pid" 2>/dev/null || break
+    if tail -c +$((mark + 1)) "$out/logs/coordinator.log" | grep -q "learner rank(s) joined"; then rejoined=1; break; fi
+    sleep 0.5
+  done
+  if [ "$rejoined" = 0 ] && kill -0 "$coordinator_pid" 2>/dev/null; then
+    echo "up.sh: the restarted coordinator got no learner within ${REMIT_REJOIN_TIMEOUT_S:-60} s (running nodes do not re-register with a new coordinator yet); stopping every node" | tee -a "$out/logs/coordinator.log" >&2
+    status=1
+    break
+  fi
+  status=0
+  wait "$coordinator_pid" || status=$?
+done
 if [ "$status" -eq 0 ]; then
   echo "up.sh: done; results in $out/results.json, report in $out/report.md"
 else
-  echo "up.sh: the run stopped (exit $status); see $out/logs; continue with: $0 --out $out --resume" >&2
+  echo "up.sh: the run stopped (exit $status); see $out/logs; continue with: $up_command --out $out --resume" >&2
 fi
 exit "$status"
