@@ -89,8 +89,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 set -m
-# If up.sh itself is killed (kill -9 runs no trap), this watcher stops what it started.
-( trap '' INT TERM; tail --pid=$$ -f /dev/null; stop_everything 0; launcher_down ) </dev/null >/dev/null 2>&1 &
+# If up.sh itself is killed (kill -9 runs no trap), this watcher stops what it started. It is detached (its
+# parent exits at once), so that killing up.sh's process tree does not take it along.
+( ( trap '' INT TERM; tail --pid=$$ -f /dev/null; stop_everything 0; launcher_down ) </dev/null >/dev/null 2>&1 & )
 
 nodes=(coordinator verifier guide)
 for i in $(seq 1 "$rollouts"); do nodes+=("rollout-$i"); done
