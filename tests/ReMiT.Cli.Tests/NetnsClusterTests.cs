@@ -19,8 +19,9 @@ public sealed class NetnsClusterTests(LocalClusterTests.ReferenceRun reference)
     {
         Assert.True(reference.ExitCode == 0, reference.Output);
         string run = Path.Combine(reference.Root, "netns-rollout-partitioned");
-        // Leases of a few seconds, so the cut outlasts one; generating a rollout lease takes well under a second.
-        using var cluster = LocalCluster.Start("netns", run, [.. LocalClusterTests.Settings, "--set", "cluster.lease_timeout_s=6"], new Dictionary<string, string>());
+        // Leases of 15 s, so the cut outlasts one: a rollout lease takes well under a second, an evaluation a few
+        // seconds (one that outlived its lease would be done twice), and a cut under 30 s does not get rollout-1 downed.
+        using var cluster = LocalCluster.Start("netns", run, [.. LocalClusterTests.Settings, "--set", "cluster.lease_timeout_s=15"], new Dictionary<string, string>());
 
         cluster.WaitForLog("stage 2/12: rl:base", Limit);
         cluster.WaitForPolicies(2, Limit);
