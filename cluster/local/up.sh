@@ -174,7 +174,7 @@ while [ "$status" -gt 128 ] && [ ! -e "$out/logs/.stopping" ]; do
   rejoined=0
   for _ in $(seq 1 $((2 * ${REMIT_REJOIN_TIMEOUT_S:-60}))); do
     kill -0 "$coordinator_pid" 2>/dev/null || break
-    if tail -c +$((mark + 1)) "$out/logs/coordinator.log" | grep -q "learner rank(s) joined"; then rejoined=1; break; fi
+    if grep -q "learner rank(s) joined" <(tail -c +$((mark + 1)) "$out/logs/coordinator.log"); then rejoined=1; break; fi
     sleep 0.5
   done
   if [ "$rejoined" = 0 ] && kill -0 "$coordinator_pid" 2>/dev/null; then

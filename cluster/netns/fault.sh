@@ -12,6 +12,7 @@
 set -euo pipefail
 [ $# -eq 3 ] || { echo "usage: $0 DIR NODE partition|heal (see --help)" >&2; [ "${1:-}" = --help ] && sed -n '2,11p' "$0"; exit 2; }
 dir=$1 node=$2 action=$3
+case "$action" in partition|heal) ;; *) echo "fault.sh: unknown fault '$action'; expected partition or heal" >&2; exit 2 ;; esac
 nodes="$dir/netns/nodes"
 [ -f "$nodes" ] || { echo "fault.sh: $nodes not found; is $dir a run that cluster/netns/up.sh is running?" >&2; exit 2; }
 ns=$(awk -v n="$node" '$1 == n { print $2 }' "$nodes")
@@ -28,6 +29,5 @@ case "$action" in
   heal)
     while rule -C INPUT -i; do rule -D INPUT -i; done
     while rule -C OUTPUT -o; do rule -D OUTPUT -o; done ;;
-  *) echo "fault.sh: unknown fault '$action'; expected partition or heal" >&2; exit 2 ;;
 esac
 echo "$(date -u +%FT%T.%3NZ) $node $action" | tee -a "$dir/logs/faults.log"
