@@ -116,10 +116,10 @@ supervise() {
   local restarts=0
   while true; do
     node_exec "$name" "$REMIT" node "$@" --hostname "$(node_address "$name")" >>"$out/logs/$name.log" 2>&1 && break
+    sleep 1 # a node that stopped because the run did is not restarted: by now up.sh is stopping
     [ -e "$out/logs/.stopping" ] && break
     restarts=$((restarts + 1))
     echo "up.sh: $name exited; restart $restarts" | tee -a "$out/logs/$name.log" >&2
-    sleep 1
   done
 }
 
