@@ -54,7 +54,7 @@ export REMIT_THREADS=$threads DOTNET_gcServer=0
 
 # ---- stopping: every node is a background job in its own process group (set -m). mpirun puts each rank
 # in a group of its own, so stopping also signals every descendant, listed before the first signal.
-groups_file="$out/logs/.process-groups"
+groups_file="$out/logs/.process-groups.$$" # one per up.sh: a later up.sh on the same run has its own
 : >"$groups_file"
 started() { echo "$1" >>"$groups_file"; }
 descendants() { local c; for c in $(pgrep -P "$1" 2>/dev/null); do echo "$c"; descendants "$c"; done; }
@@ -82,6 +82,7 @@ cleanup() {
   stop_everything 10
   rm -f "$out/logs/.stopping"
   launcher_down || true
+  rm -f "$groups_file" # what tells the watcher below that nothing is left to do
   exit "$status"
 }
 up_command=${up_command:-$0}
@@ -91,7 +92,8 @@ trap 'exit 143' TERM
 set -m
 # If up.sh itself is killed (kill -9 runs no trap), this watcher stops what it started. It is detached (its
 # parent exits at once), so that killing up.sh's process tree does not take it along.
-( ( trap '' INT TERM; tail --pid=$$ -f /dev/null; stop_everything 0; launcher_down ) </dev/null >/dev/null 2>&1 & )
+( ( trap '' INT TERM; tail --pid=$$ -f /dev/null
+    if [ -f "$groups_file" ]; then stop_everything 0; launcher_down; rm -f "$groups_file"; fi ) </dev/null >/dev/null 2>&1 & )
 
 nodes=(coordinator verifier guide)
 for i in $(seq 1 "$rollouts"); do nodes+=("rollout-$i"); done
