@@ -4,8 +4,9 @@ using System.Text;
 namespace ReMiT.Cli.Tests;
 
 /// <summary>
-/// Runs <c>cluster/local/up.sh</c> with this build's <c>remit</c> as a child process (a real multi-process
-/// cluster on 127.0.0.1), and finds or kills its nodes by role.
+/// Runs <c>cluster/local/up.sh</c> (or <c>cluster/netns/up.sh</c>) with this build's <c>remit</c> as a child
+/// process (a real multi-process cluster on 127.0.0.1, or in a network namespace per node), finds or kills its
+/// nodes by role, and cuts a netns node's network.
 /// </summary>
 internal sealed class LocalCluster : IDisposable
 {
@@ -24,19 +25,42 @@ internal sealed class LocalCluster : IDisposable
         _process.BeginErrorReadLine();
     }
 
-    /// <summary>Starts <c>up.sh ARGS --out RUN</c> in the background.</summary>
-    public static LocalCluster Start(string runDirectory, params string[] args)
+    /// <summary>Starts <c>cluster/local/up.sh ARGS --out RUN</c> in the background.</summary>
+    public static LocalCluster Start(string runDirectory, params string[] args) => Start("local", runDirectory, args, new Dictionary<string, string>());
+
+    /// <summary>
+    /// Starts <c>cluster/LAUNCHER/up.sh ARGS --out RUN</c> in the background: <paramref name="launcher"/> is "local"
+    /// (processes on 127.0.0.1) or "netns" (a network namespace per node); <paramref name="environment"/> is added to up.sh's.
+    /// </summary>
+    public static LocalCluster Start(string launcher, string runDirectory, string[] args, IReadOnlyDictionary<string, string> environment)
     {
         string root = ReMiT.Tests.Shared.RepoPaths.Root;
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = root };
-        start.ArgumentList.Add(Path.Combine(root, "cluster", "local", "up.sh"));
+        start.ArgumentList.Add(Path.Combine(root, "cluster", launcher, "up.sh"));
         foreach (string a in args) start.ArgumentList.Add(a);
         start.ArgumentList.Add("--out");
         start.ArgumentList.Add(runDirectory);
         start.Environment["REMIT"] = Path.Combine(AppContext.BaseDirectory, "remit");
         start.Environment["TERM"] = "dumb";
+        foreach (var (key, value) in environment) start.Environment[key] = value;
         return new LocalCluster(runDirectory, Process.Start(start) ?? throw new InvalidOperationException("could not start up.sh"));
     }
+
+    /// <summary>Runs <c>cluster/netns/fault.sh RUN NODE FAULT</c> (partition or heal) on a netns cluster; fails the test if it fails.</summary>
+    public void Fault(string node, string fault)
+    {
+        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in (string[])[Path.Combine(ReMiT.Tests.Shared.RepoPaths.Root, "cluster", "netns", "fault.sh"), RunDirectory, node, fault])
+            start.ArgumentList.Add(a);
+        using var p = Process.Start(start) ?? throw new InvalidOperationException("could not start fault.sh");
+        string err = p.StandardError.ReadToEnd();
+        p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0) throw new InvalidOperationException($"fault.sh {node} {fault} exited {p.ExitCode}: {err}");
+    }
+
+    /// <summary>Whether up.sh is still running.</summary>
+    public bool Running => !_process.HasExited;
 
     public string Output { get { lock (_output) return _output.ToString(); } }
 
@@ -52,15 +76,15 @@ internal sealed class LocalCluster : IDisposable
         return _process.ExitCode;
     }
 
-    /// <summary>Waits until the coordinator's log contains <paramref name="text"/>.</summary>
-    public void WaitForLog(string text, TimeSpan timeout)
+    /// <summary>Waits until the coordinator's log (or the node log <paramref name="node"/>) contains <paramref name="text"/>.</summary>
+    public void WaitForLog(string text, TimeSpan timeout, string node = "coordinator")
     {
         var clock = Stopwatch.StartNew();
-        string log = Path.Combine(RunDirectory, "logs", "coordinator.log");
+        string log = Path.Combine(RunDirectory, "logs", node + ".log");
         while (!(File.Exists(log) && ReadShared(log).Contains(text, StringComparison.Ordinal)))
         {
             if (clock.Elapsed > timeout || _process.HasExited)
-                throw new TimeoutException($"'{text}' never appeared in the coordinator's log:\n{Output}\n{Logs()}");
+                throw new TimeoutException($"'{text}' never appeared in {node}.log:\n{Output}\n{Logs()}");
             Thread.Sleep(100);
         }
     }
@@ -73,6 +97,13 @@ internal sealed class LocalCluster : IDisposable
             if (clock.Elapsed > timeout || _process.HasExited) throw new TimeoutException($"{what} never happened:\n{Output}\n{Logs()}");
             Thread.Sleep(100);
         }
+    }
+
+    /// <summary>Waits until <paramref name="count"/> policy versions have been published (weights/v*).</summary>
+    public void WaitForPolicies(int count, TimeSpan timeout)
+    {
+        string weights = Path.Combine(RunDirectory, "weights");
+        WaitFor(() => Directory.Exists(weights) && Directory.GetDirectories(weights, "v*").Length >= count, $"policy version {count}", timeout);
     }
 
     /// <summary>Pids of this run's <c>remit node</c> processes with <paramref name="role"/>.</summary>
@@ -120,6 +151,10 @@ internal sealed class LocalCluster : IDisposable
 
     private void Kill()
     {
+        // SIGTERM first: up.sh stops its nodes and (netns) removes its namespaces; SIGKILL only if that hangs.
+        using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            term?.WaitForExit();
+        if (_process.WaitForExit(TimeSpan.FromSeconds(30))) return;
         try { _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
         foreach (string role in new[] { "coordinator", "rollout", "verifier", "guide", "learner" }) KillNodes(role);
     }

@@ -14,17 +14,18 @@ namespace ReMiT.Cli.Tests;
 /// reference; the fault runs must end with byte-identical models — rollouts, guide scores and the
 /// schedule of which policy generates which step do not depend on timing or on which node did the work.
 /// </summary>
-public sealed class LocalClusterTests(LocalClusterTests.ReferenceRun reference) : IClassFixture<LocalClusterTests.ReferenceRun>
+[Collection(ClusterRuns.Name)]
+public sealed class LocalClusterTests(LocalClusterTests.ReferenceRun reference)
 {
-    private static readonly string[] Settings =
+    internal static readonly string[] Settings =
     [
         "--preset", "smoke", "--learners", "2", "--rollouts", "2",
         "--set", "rl.steps=8", "--set", "mid_train.decay_steps=40", "--set", "mid_train.checkpoint_every=5",
     ];
-    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(6);
-    private static readonly string[] Models = ["base", "base+rl", "uniform", "uniform+rl", "remit", "remit+rl"];
+    internal static readonly TimeSpan Limit = TimeSpan.FromMinutes(6);
+    internal static readonly string[] Models = ["base", "base+rl", "uniform", "uniform+rl", "remit", "remit+rl"];
 
-    /// <summary>The uninterrupted cluster run the fault runs are compared with (run once for the class).</summary>
+    /// <summary>The uninterrupted cluster run the fault runs are compared with (run once for every cluster test).</summary>
     public sealed class ReferenceRun : IDisposable
     {
         private readonly string _root = Directory.CreateTempSubdirectory("remit-cluster-").FullName;
@@ -87,8 +88,7 @@ public sealed class LocalClusterTests(LocalClusterTests.ReferenceRun reference) 
         using var cluster = LocalCluster.Start(run, Settings);
 
         cluster.WaitForLog("stage 2/12: rl:base", Limit);
-        cluster.WaitFor(() => Directory.Exists(Path.Combine(run, "weights")) && Directory.GetDirectories(Path.Combine(run, "weights"), "v*").Length >= 2,
-                        "the second policy of rl:base", Limit);
+        cluster.WaitForPolicies(2, Limit);
         var rollouts = cluster.NodePids("rollout");
         Assert.Equal(2, rollouts.Count);
         System.Diagnostics.Process.GetProcessById(rollouts[0]).Kill(); // kill -9 one rollout node mid-RL
@@ -100,12 +100,7 @@ public sealed class LocalClusterTests(LocalClusterTests.ReferenceRun reference) 
         Assert.True(cluster.WaitForExit(Limit) == 0, cluster.Output + cluster.Logs());
         var log = File.ReadAllText(Path.Combine(run, "logs", "guide.log"));
         Assert.Contains("restart 1", log);
-        var section = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "results.json")))!["cluster"]!;
-        Assert.Equal(0, section["experiences_lost"]!.GetValue<double>());
-        Assert.Equal(0, section["experiences_duplicated"]!.GetValue<double>());
-        foreach (string model in Models)
-            Assert.True(ModelFiles.SameBytes(Model(reference.RunDirectory, model), Model(run, model)), $"{model} differs from the uninterrupted run");
-        Assert.Equal(Rows(reference.RunDirectory), Rows(run));
+        AssertLostNothingAndMatches(reference.RunDirectory, run);
     }
 
     [Fact]
@@ -126,13 +121,59 @@ public sealed class LocalClusterTests(LocalClusterTests.ReferenceRun reference) 
 
         using (var resumed = LocalCluster.Start(run, "--resume", "--learners", "2", "--rollouts", "2"))
             Assert.True(resumed.WaitForExit(Limit) == 0, resumed.Output + resumed.Logs());
-        foreach (string model in Models)
-            Assert.True(ModelFiles.SameBytes(Model(reference.RunDirectory, model), Model(run, model)), $"{model} differs after the learner job was killed and resumed");
-        Assert.Equal(Rows(reference.RunDirectory), Rows(run));
+        AssertSameModels(reference.RunDirectory, run);
     }
 
-    private static string Model(string run, string name) => Path.Combine(run, "models", name, "model.safetensors");
+    [Fact]
+    public void UpSh_CoordinatorKilledMidRl_RestartedThenEveryNodeStoppedAndResumeReproducesTheUninterruptedRun()
+    {
+        Assert.True(reference.ExitCode == 0, reference.Output);
+        string run = Path.Combine(reference.Root, "coordinator-killed");
+        var environment = new Dictionary<string, string> { ["REMIT_REJOIN_TIMEOUT_S"] = "30" };
+        using (var cluster = LocalCluster.Start("local", run, Settings, environment))
+        {
+            cluster.WaitForLog("stage 2/12: rl:base", Limit);
+            cluster.WaitForPolicies(2, Limit);
+            Assert.Equal(1, cluster.KillNodes("coordinator")); // kill -9
+            Assert.True(cluster.WaitForExit(Limit) != 0, "up.sh should report the stopped run:\n" + cluster.Output);
+            string log = File.ReadAllText(Path.Combine(run, "logs", "coordinator.log"));
+            Assert.Contains("the coordinator died (exit 137); starting it again", log); // as Kubernetes restarts a pod
+            // Its state was in the killed process only and the running nodes never register again (not built yet),
+            // so up.sh stops the run instead of waiting forever.
+            Assert.Contains("the restarted coordinator got no learner within 30 s", log);
+            foreach (string role in NodeOptions.KnownRoles)
+                Assert.True(cluster.NodePids(role).Count == 0, $"a {role} node outlived up.sh");
+        }
 
-    private static ResultRow[] Rows(string run) =>
+        using (var resumed = LocalCluster.Start(run, "--resume", "--learners", "2", "--rollouts", "2"))
+            Assert.True(resumed.WaitForExit(Limit) == 0, resumed.Output + resumed.Logs());
+        AssertSameModels(reference.RunDirectory, run);
+    }
+
+    /// <summary>
+    /// A faulted run ended as the uninterrupted one: no experience lost or duplicated, byte-identical models and
+    /// the same evaluation rows (rollouts, guide scores and which policy generates which step do not depend on timing).
+    /// </summary>
+    internal static void AssertLostNothingAndMatches(string referenceRun, string run)
+    {
+        AssertSameModels(referenceRun, run);
+        var section = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "results.json")))!["cluster"]!;
+        double lost = section["experiences_lost"]!.GetValue<double>(), duplicated = section["experiences_duplicated"]!.GetValue<double>();
+        var leases = File.ReadLines(Path.Combine(run, "logs", "coordinator.log"))
+            .Where(l => l.Contains("duplicate", StringComparison.Ordinal) || l.Contains("lease(s)", StringComparison.Ordinal) || l.Contains("never reached", StringComparison.Ordinal));
+        Assert.True(lost == 0 && duplicated == 0, $"experiences lost {lost}, duplicated {duplicated}; the coordinator's lease log:\n{string.Join("\n", leases)}");
+    }
+
+    /// <summary>Byte-identical models and the same evaluation rows as the uninterrupted run.</summary>
+    internal static void AssertSameModels(string referenceRun, string run)
+    {
+        foreach (string model in Models)
+            Assert.True(ModelFiles.SameBytes(Model(referenceRun, model), Model(run, model)), $"{model} differs from the uninterrupted run");
+        Assert.Equal(Rows(referenceRun), Rows(run));
+    }
+
+    internal static string Model(string run, string name) => Path.Combine(run, "models", name, "model.safetensors");
+
+    internal static ResultRow[] Rows(string run) =>
         ResultsFile.Read(Path.Combine(run, "results.json")).Rows.OrderBy(r => r.ToString(), StringComparer.Ordinal).ToArray();
 }
