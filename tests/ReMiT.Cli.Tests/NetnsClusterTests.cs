@@ -64,7 +64,7 @@ public sealed class NetnsClusterTests(LocalClusterTests.ReferenceRun reference)
     private static void AssertEveryNodeAtItsOwnAddress(string run)
     {
         var members = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "results.json")))!["cluster"]!["members"]!.AsArray();
-        var hosts = members.Select(m => new Uri(m!["address"]!.GetValue<string>().Replace("akka.tcp://remit@", "tcp://")).Host).ToList();
+        var hosts = members.Select(m => new Uri(m!["address"]!.GetValue<string>().Replace("akka.ssl.tcp://remit@", "tcp://").Replace("akka.tcp://remit@", "tcp://")).Host).ToList();
         Assert.Equal(7, hosts.Count);
         Assert.All(hosts, h => Assert.StartsWith("198.1", h));
         Assert.Equal(6, hosts.Distinct().Count()); // coordinator, verifier, guide, 2 rollout nodes, the learner job

@@ -83,6 +83,8 @@ public sealed class LearnerWorkerTests : IDisposable
         public int Size => 2;
         public void AllReduceSum(Span<float> data) { }
         public void Broadcast(Span<float> data, int root) { }
+        public void ReduceScatterSum(ReadOnlySpan<float> data, Span<float> shard) { }
+        public void AllGather(ReadOnlySpan<float> shard, Span<float> data) { }
         public void Barrier() { }
         public void Abort(int errorCode) => Aborted.TrySetResult(errorCode);
         public void Dispose() { }
