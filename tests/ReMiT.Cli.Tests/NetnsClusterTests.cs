@@ -32,7 +32,10 @@ public sealed class NetnsClusterTests(LocalClusterTests.ReferenceRun reference)
 
         Assert.True(cluster.WaitForExit(Limit) == 0, cluster.Output + cluster.Logs());
         AssertEveryNodeAtItsOwnAddress(run);
-        LocalClusterTests.AssertLostNothingAndMatches(reference.RunDirectory, run);
+        // rollout-1's own result for the lease it held arrives after the heal and is dropped (the reissued copy won).
+        int reissued = LocalClusterTests.ReissuedLeases(run);
+        Assert.True(reissued >= 1, "the cut must outlast a lease");
+        LocalClusterTests.AssertLostNothingAndMatches(reference.RunDirectory, run, reissued);
     }
 
     [NetnsFact]
