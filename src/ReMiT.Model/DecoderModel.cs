@@ -125,6 +125,17 @@ public sealed class Attention : nn.Module
         q = Rotary.Apply(q, cos, sin);
         k = Rotary.Apply(k, cos, sin);
         if (cache is not null) (k, v) = cache.Append(k, v);                       // (B, Hkv, Tk, D)
+        if (_kvHeads != _heads && cache is not null && mask is not null && mask.shape[1] == 1)
+        {
+            // Decoding: each kv head's G query heads become G·T query rows, so the growing cache prefix is
+            // read in place instead of copied G times per step (repeat_interleave was most of a sampled
+            // eval's CPU). Head h = kv·G + i maps to row i·T + t, hence the mask repeated G times along T.
+            int groups = _heads / _kvHeads;
+            var grouped = nn.functional.scaled_dot_product_attention(
+                q.reshape(b, _kvHeads, groups * t, _headDim), k, v, attn_mask: mask.repeat(1, 1, groups, 1)); // (B, Hkv, G·T, D)
+            var yg = grouped.reshape(b, _heads, t, _headDim).transpose(1, 2).reshape(b, t, _heads * _headDim);
+            return _o.forward(yg).MoveToOuterDisposeScope();
+        }
         if (_kvHeads != _heads)
         {
             // repeat each kv head for its group of query heads (transformers' repeat_kv)
