@@ -64,6 +64,24 @@ public sealed class BenchParallelCommandTests : IDisposable
         Assert.True(RelativeDifference(two, zero1) < 1e-6, $"ZeRO-1 vs ZeRO-0 on 2 ranks: {RelativeDifference(two, zero1):E2} relative");
     }
 
+    // A bfloat16 model: ZeRO-1 all-gathers the parameters in bfloat16 (each rank rounds its shard of the masters, the
+    // bits plain data parallelism gets by rounding the whole). GRPO steps here without clipping, so nothing else differs
+    // either — with 2 ranks both reductions are one commutative float32 addition — and the files are equal.
+    [Fact]
+    public void BenchDp_Bfloat16GrpoTwoRanksUnderMpirun_Zero1EqualsZero0Exactly()
+    {
+        string zero0 = _h.PathOf("bf16-zero0.safetensors"), zero1 = _h.PathOf("bf16-zero1.safetensors");
+        string[] common = ["bench", "dp", "--steps", "3", "--json", "--grpo", "true", "--dtype", "bfloat16"];
+
+        var (exit0, output0, error0) = MpiRun.Remit(2, [.. common, "--out", zero0]);
+        var (exit1, output1, error1) = MpiRun.Remit(2, [.. common, "--zero", "1", "--out", zero1]);
+
+        Assert.True(exit0 == 0, $"exit {exit0}\n{output0}\n{error0}");
+        Assert.True(exit1 == 0, $"exit {exit1}\n{output1}\n{error1}");
+        Assert.Equal("bf16", JsonNode.Parse(MpiRun.LastJson(output1))!["dtype"]!.GetValue<string>());
+        Assert.Equal(0.0, RelativeDifference(zero0, zero1));
+    }
+
     [Fact]
     public void BenchDp_ZeroTwo_FailsNamingTheOption()
     {

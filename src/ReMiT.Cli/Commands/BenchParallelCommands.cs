@@ -47,6 +47,8 @@ internal static class BenchParallelCommands
     public static Command CreateDataParallel()
     {
         var preset = new Option<string>("--preset") { Description = "Model preset: smoke, tiny, small or base.", DefaultValueFactory = _ => "smoke" };
+        var modelDir = new Option<string?>("--model") { Description = "A model directory whose config.json gives the shape instead of --preset (its weights are not read: random, as with a preset)." };
+        var dtype = new Option<string>("--dtype") { Description = "Model weights: float32 or bfloat16 (the optimizer is float32 either way).", DefaultValueFactory = _ => "float32" };
         var steps = new Option<int>("--steps") { Description = "Optimizer steps.", DefaultValueFactory = _ => 4 };
         var batch = new Option<int>("--batch") { Description = "Global rows per micro-batch (a multiple of the rank count); GRPO: prompts per step.", DefaultValueFactory = _ => 8 };
         var seq = new Option<int>("--seq-len") { Description = "Longest row in tokens.", DefaultValueFactory = _ => 64 };
@@ -64,14 +66,16 @@ internal static class BenchParallelCommands
             "Trains a preset's model from a fixed seed on a fixed global batch through the real training loops, data parallel over " +
             "the mpirun ranks (or alone); any rank count must end with the same weights. Prints global tokens/s.\n\n" +
             "Example:\n  mpirun --allow-run-as-root --oversubscribe -np 2 remit bench dp --steps 4 --zero 1 --out /tmp/dp2.safetensors")
-            { preset, steps, batch, seq, accumulation, weighting, grpo, zero, outPath, json };
+            { preset, modelDir, dtype, steps, batch, seq, accumulation, weighting, grpo, zero, outPath, json };
         command.SetGuardedAction((p, output, error) => p.GetValue(zero) is not (0 or 1)
             ? throw new ArgumentException($"--zero must be 0 or 1, got {p.GetValue(zero)}.")
             : Collectives.Run(collective =>
         {
             TorchRuntime.EnsureLoaded();
-            var options = new DataParallelBenchmarkOptions(ModelPresets.Get(p.GetValue(preset)!), p.GetValue(steps), p.GetValue(batch),
-                p.GetValue(seq), p.GetValue(accumulation), p.GetValue(weighting)!, p.GetValue(grpo), Zero: p.GetValue(zero));
+            var shape = p.GetValue(modelDir) is { } dir ? FromConfig(dir) : ModelPresets.Get(p.GetValue(preset)!);
+            var options = new DataParallelBenchmarkOptions(shape, p.GetValue(steps), p.GetValue(batch),
+                p.GetValue(seq), p.GetValue(accumulation), p.GetValue(weighting)!, p.GetValue(grpo), Zero: p.GetValue(zero),
+                Dtype: TorchRuntime.ParseDtype(p.GetValue(dtype)!));
             bool quiet = p.GetValue(json);
             using var result = DataParallelBenchmark.Run(options, collective, quiet ? TextWriter.Null : output);
             if (collective.Rank != 0) return 0;
@@ -83,11 +87,23 @@ internal static class BenchParallelCommands
                                  $"peak resident per rank {string.Join(" / ", result.PeakResidentMbPerRank.Select(mb => $"{mb:F0}"))} MB");
             output.WriteLine(JsonSerializer.Serialize(new
             {
-                options.Preset.Name, Mode = mode, result.Ranks, Threads = get_num_threads(), options.Zero, result.Steps, result.Tokens,
+                options.Preset.Name, Mode = mode, result.Ranks, Threads = get_num_threads(), options.Zero,
+                Dtype = options.Dtype == ScalarType.BFloat16 ? "bf16" : "f32", Params = options.Preset.Config.ParameterCount(), result.Steps, result.Tokens,
                 result.Seconds, result.TokensPerS, result.FinalLoss, result.PeakResidentMbPerRank,
             }, SnakeCase));
             return 0;
         }, error));
         return command;
+    }
+
+    // A model directory's shape as a preset: config.json only (checked against its bounds), named by the directory.
+    private static ModelPreset FromConfig(string dir)
+    {
+        string path = Path.Combine(dir, HfCheckpoint.ConfigFile);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"--model: '{dir}' has no {HfCheckpoint.ConfigFile}; point it at a Hugging Face model directory.", path);
+        var config = HfConfig.Load(path);
+        return new ModelPreset(Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir))), $"shape of {path}", config,
+                               SeqLen: config.MaxPositionEmbeddings, BatchSize: 1);
     }
 }

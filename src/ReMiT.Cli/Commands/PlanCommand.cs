@@ -73,6 +73,7 @@ internal static class PlanCommand
         ["total_bytes"] = plan.TotalBytes,
         ["fits"] = plan.Fits(budget),
         ["optimizer_step_bytes"] = plan.OptimizerStepBytes,
+        ["checkpoint_bytes"] = plan.CheckpointBytes,
         ["prefill_bytes"] = plan.PrefillBytes,
         ["training_peak_bytes"] = plan.TrainingPeakBytes,
         ["rollout_peak_bytes"] = plan.RolloutPeakBytes,
@@ -99,13 +100,17 @@ internal static class PlanCommand
                          $"{(r.ActivationCheckpointing ? ", activation checkpointing" : "")}; per rank {plan.RowsPerRank} x {r.SeqLen} training tokens");
         void Row(string name, long bytes, string why) => output.WriteLine($"  {name,-16} {Human(bytes),11}  {why}");
         Row("weights", plan.WeightsBytes, "model parameters");
-        Row("gradients", plan.GradientsBytes, "parameter .grad + float32 all-reduce bucket");
+        Row("gradients", plan.GradientsBytes, r.Zero == 1 && r.Ranks > 1
+            ? "parameter .grad + float32 gradient shard + one bucket of reduce-scatter/all-gather staging"
+            : "parameter .grad + float32 all-reduce buffer");
         Row("optimizer", plan.OptimizerBytes, r.Zero == 1 ? "float32 master and moments: 1/ranks each" : "float32 master and moments");
         Row("activations", plan.ActivationsBytes, "saved for backward, with the loss's (B, T, V) tensors");
         Row("optimizer step", plan.OptimizerStepBytes, "temporaries of the AdamW step, with the logits");
+        if (plan.CheckpointBytes > 0)
+            Row("checkpoint", plan.CheckpointBytes, "one full float32 state buffer while a checkpoint is saved (rank 0) or loaded");
         Row("kv cache", plan.KvCacheBytes, $"{r.RolloutBatch} rollouts of {r.PromptLen} + {r.MaxNewTokens} positions, and their prompts' cache");
         Row("prefill", plan.PrefillBytes, "the prompts' logits and forward temporaries during generation");
-        Row("training peak", plan.TrainingPeakBytes, "weights + gradients + optimizer + max(activations, optimizer step)");
+        Row("training peak", plan.TrainingPeakBytes, "weights + gradients + optimizer + max(activations, optimizer step, checkpoint)");
         Row("rollout peak", plan.RolloutPeakBytes, "weights + gradients + optimizer + kv cache + prefill");
         Row("total", plan.TotalBytes, "the larger peak");
         output.WriteLine(plan.Fits(budget)

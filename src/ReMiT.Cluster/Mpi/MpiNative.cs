@@ -33,7 +33,7 @@ internal sealed unsafe class MpiNative
     private readonly delegate* unmanaged<void*, int, nint, int, nint, int> _bcast;
     private readonly delegate* unmanaged<nint, int> _barrier;
     private readonly delegate* unmanaged<int, byte*, int*, int> _errorString;
-    private readonly nint _commWorld, _float, _opSum, _errorsReturn;
+    private readonly nint _commWorld, _float, _uint16, _opSum, _errorsReturn;
 
     private MpiNative(nint lib)
     {
@@ -53,6 +53,7 @@ internal sealed unsafe class MpiNative
         _errorString = (delegate* unmanaged<int, byte*, int*, int>)Export(lib, "MPI_Error_string");
         _commWorld = Export(lib, "ompi_mpi_comm_world");
         _float = Export(lib, "ompi_mpi_float");
+        _uint16 = Export(lib, "ompi_mpi_uint16_t");
         _opSum = Export(lib, "ompi_mpi_op_sum");
         _errorsReturn = Export(lib, "ompi_mpi_errors_return");
     }
@@ -127,6 +128,10 @@ internal sealed unsafe class MpiNative
     /// <summary>MPI_Allgather: every rank's <paramref name="blockCount"/> floats, in rank order, into <paramref name="data"/> on every rank.</summary>
     public void AllGather(float* block, float* data, int blockCount) =>
         Check(_allgather(block, blockCount, _float, data, blockCount, _float, _commWorld), "MPI_Allgather");
+
+    /// <summary>MPI_Allgather of MPI_UINT16_T: 16-bit values (bfloat16 bits) moved unchanged.</summary>
+    public void AllGather16(ushort* block, ushort* data, int blockCount) =>
+        Check(_allgather(block, blockCount, _uint16, data, blockCount, _uint16, _commWorld), "MPI_Allgather");
 
     public void Broadcast(float* data, int count, int root) =>
         Check(_bcast(data, count, _float, root, _commWorld), "MPI_Bcast");

@@ -82,6 +82,20 @@ public sealed unsafe class OpenMpiCollective : ICollective
         }
     }
 
+    /// <summary>One MPI_Allgather of MPI_UINT16_T (bfloat16 bits), within <see cref="PieceElements"/> values like the float one.</summary>
+    public void AllGather(ReadOnlySpan<ushort> shard, Span<ushort> data)
+    {
+        CollectiveChecks.Separate(data, shard, Size, nameof(data), nameof(shard));
+        WithinOneCall(data.Length, nameof(data));
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            fixed (ushort* block = shard)
+            fixed (ushort* full = data)
+                _mpi.AllGather16(block, full, shard.Length);
+        }
+    }
+
     public void Broadcast(Span<float> data, int root)
     {
         if (root < 0 || root >= Size)

@@ -16,10 +16,11 @@ namespace ReMiT.Training.Benchmarks;
 /// <param name="BatchSize">Rows per global micro-batch (token stages), or prompts per step (GRPO, 4 rollouts each).</param>
 /// <param name="Weighting">"uniform" (pre-training) or "remit" (mid-training with a guide model); ignored for GRPO.</param>
 /// <param name="Zero">ZeRO stage of the optimizer over the ranks (0 or 1, <see cref="FlatAdamW"/>); the weights must not depend on it.</param>
+/// <param name="Dtype">The model's (and the guide's) dtype: float32 or bfloat16 (the optimizer is float32 either way).</param>
 public sealed record DataParallelBenchmarkOptions(
     ModelPreset Preset, int Steps = 4, int BatchSize = 8, int SeqLen = 64, int Accumulation = 2,
     string Weighting = "uniform", bool Grpo = false, ulong Seed = 0, Device? Device = null,
-    LossNormalization GrpoNormalization = LossNormalization.Token, int Zero = 0);
+    LossNormalization GrpoNormalization = LossNormalization.Token, int Zero = 0, ScalarType Dtype = ScalarType.Float32);
 
 /// <summary>
 /// What a run ended with. <paramref name="Tensors"/> holds the final float32 parameters by name and,
@@ -70,6 +71,8 @@ public static class DataParallelBenchmark
         if (options.SeqLen > config.MaxPositionEmbeddings)
             throw new ArgumentException($"sequence length {options.SeqLen} exceeds the preset's max_position_embeddings {config.MaxPositionEmbeddings}.");
         var device = options.Device ?? CPU;
+        if (options.Dtype is not (ScalarType.Float32 or ScalarType.BFloat16))
+            throw new ArgumentException($"the benchmark trains float32 or bfloat16 models, got {options.Dtype}.", nameof(options));
         string scratch = Directory.CreateTempSubdirectory("remit-bench-dp-").FullName;
         try
         {
@@ -78,7 +81,7 @@ public static class DataParallelBenchmark
             linux = linux && ResidentMemory.ResetPeak();
             using var model = new DecoderModel(config);
             model.InitializeWeights(unchecked((long)options.Seed) + (collective?.Rank ?? 0));
-            model.to(device);
+            model.to(options.Dtype).to(device);
             var lead = DataParallel.IsLead(collective) ? log : TextWriter.Null;
             var result = options.Grpo ? Grpo(options, model, collective, lead) : Tokens(options, model, collective, lead, scratch);
             // Every rank fills its own slot; the sum over ranks is then the list (one all-reduce, the same on every rank).
@@ -103,7 +106,7 @@ public static class DataParallelBenchmark
             "remit" => new ReMiTConfig().Build(),
             _ => throw new ArgumentException($"weighting '{o.Weighting}' is not benchmarked; use uniform or remit.", nameof(o)),
         };
-        using IGuide? guide = weighting.Need == GuideNeed.None ? null : new LocalGuide(new GuideScorer(Guide(config, o.Seed, device)));
+        using IGuide? guide = weighting.Need == GuideNeed.None ? null : new LocalGuide(new GuideScorer(Guide(config, o.Seed, o.Dtype, device)));
         var documents = Documents(config.VocabSize, o.SeqLen, 4 * o.BatchSize * o.Accumulation, o.Seed);
         using var metrics = new MetricsLog(Path.Combine(scratch, MetricsLog.FileName));
         var ctx = new StageContext(scratch, device, metrics, log, CancellationToken.None);
@@ -139,11 +142,11 @@ public static class DataParallelBenchmark
         return new DataParallelBenchmarkResult(collective?.Size ?? 1, o.Steps, tokens, clock.Elapsed.TotalSeconds, loss, tensors);
     }
 
-    private static DecoderModel Guide(DecoderConfig config, ulong seed, Device device)
+    private static DecoderModel Guide(DecoderConfig config, ulong seed, ScalarType dtype, Device device)
     {
         var guide = new DecoderModel(config);
         guide.InitializeWeights(unchecked((long)seed) + 1000); // the same frozen guide on every rank
-        guide.to(device);
+        guide.to(dtype).to(device);
         return guide;
     }
 

@@ -37,8 +37,8 @@ public static class TrainingCheckpoint
     /// <summary>
     /// Saves a checkpoint of data-parallel training: every rank calls it and rank 0 writes. The optimizer state is
     /// written in the full flat layout of one process, so a run resumes on any rank count; a ZeRO-1 state is gathered
-    /// from the ranks one buffer at a time into the optimizer's gradient buffer while rank 0 streams it to the file,
-    /// so no rank allocates the full state.
+    /// from the ranks one buffer at a time while rank 0 streams it to the file: rank 0 holds one full buffer (4 bytes per
+    /// parameter) for the save, the other ranks only the optimizer's bucket-sized staging.
     /// </summary>
     /// <exception cref="InvalidOperationException">The optimizer is sharded and <paramref name="collective"/> is not its ranks.</exception>
     public static void Save(string directory, DecoderModel model, FlatAdamW optimizer, CheckpointMeta meta, ICollective? collective)
@@ -50,7 +50,7 @@ public static class TrainingCheckpoint
             Save(directory, model, optimizer, meta, reached: null);
         else if (optimizer.IsSharded)
             foreach (string name in FlatAdamW.StateNames)
-                optimizer.FullState(name).Dispose(); // the gathers rank 0 makes while writing, in its order
+                optimizer.GatherState(name, into: null); // the gathers rank 0 makes while writing, in its order
     }
 
     /// <param name="reached">Called at each <see cref="SavePoint"/>; a test throws from it to stop the save there, as a kill would.</param>
@@ -96,15 +96,16 @@ public static class TrainingCheckpoint
         }
     }
 
-    // Unsharded: the buffers themselves. ZeRO-1: every entry is a view of the gradient buffer, which each
-    // tensor's gather fills just before the file takes its bytes; the other ranks make the same gathers in
-    // StateNames order, the file's (one dtype, so sorted by name), which is checked here before each one.
+    // Unsharded: the buffers themselves. ZeRO-1: every entry is one full-length buffer, which each tensor's gather
+    // fills just before the file takes its bytes; the other ranks make the same gathers in StateNames order, the
+    // file's (one dtype, so sorted by name), which is checked here before each one.
     private static void SaveOptimizer(string path, FlatAdamW optimizer)
     {
         using var scope = NewDisposeScope();
         var entries = new Dictionary<string, Tensor> { ["step"] = tensor(new[] { optimizer.StepCount }) };
+        var gathered = optimizer.IsSharded ? empty(optimizer.ParameterCount, ScalarType.Float32, optimizer.Master.device) : null;
         foreach (string name in FlatAdamW.StateNames)
-            entries[name] = optimizer.IsSharded ? optimizer.Gradient.narrow(0, 0, optimizer.ParameterCount) : optimizer.FullState(name);
+            entries[name] = gathered ?? optimizer.FullState(name);
         int next = 0;
         Action<string>? gather = !optimizer.IsSharded ? null : name =>
         {
@@ -113,7 +114,7 @@ public static class TrainingCheckpoint
                 throw new InvalidOperationException(
                     $"{path}: the file writes '{name}' where the other ranks gather '{(next < FlatAdamW.StateNames.Count ? FlatAdamW.StateNames[next] : "nothing")}'; FlatAdamW.StateNames must list the buffers in file order.");
             next++;
-            optimizer.FullState(name).Dispose();
+            optimizer.GatherState(name, gathered);
         };
         SafeTensorsFile.Save(path, entries, beforeWrite: gather);
     }
@@ -216,7 +217,7 @@ public static class TrainingCheckpoint
         ArgumentNullException.ThrowIfNull(optimizer);
         string path = Path.Combine(Resolve(directory) ?? directory, OptimizerFile);
         // Checked from the header before anything is read; then each buffer streams in on its own, so loading holds
-        // no second copy of the state (a ZeRO-1 rank reads through its gradient bucket and keeps its shard).
+        // no second copy of the state (a ZeRO-1 rank reads each into one full-length host buffer and keeps its shard).
         var entries = SafeTensorsFile.ReadHeader(path).Tensors.ToDictionary(e => e.Name);
         foreach (string name in FlatAdamW.StateNames.Append("step"))
             if (!entries.ContainsKey(name))

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
 using ReMiT.Training.Data;
 using ReMiT.Training.Losses;
 using ReMiT.Training.Optim;
@@ -80,71 +81,66 @@ public static class DataParallel
     }
 
     /// <summary>
-    /// ZeRO-1's gradient sync: sums the padded flat float32 <paramref name="full"/> over ranks and leaves this rank's
-    /// shard of the average (sum / N, the same division plain data parallelism makes) in <paramref name="shard"/>,
-    /// one reduce-scatter per bucket of <paramref name="layout"/>. <paramref name="full"/> is not modified.
+    /// ZeRO-1's gradient sync for one bucket (<see cref="ShardLayout.Buckets"/>): sums the float32 <paramref name="bucket"/>
+    /// (Size blocks) over ranks and leaves this rank's block of the average (sum / N, the same division plain data
+    /// parallelism makes) in <paramref name="block"/>. <paramref name="bucket"/> is not modified.
     /// </summary>
-    internal static unsafe void ReduceScatterAverage(Tensor full, Tensor shard, ShardLayout layout, ICollective collective)
+    internal static void ReduceScatterAverage(Tensor bucket, Tensor block, ICollective collective)
     {
-        CheckShardBuffers(full, shard, layout, collective);
+        CheckBucket(bucket, block, collective);
+        if (bucket.dtype != ScalarType.Float32)
+            throw new ArgumentException($"the reduce-scatter sums float32; got {bucket.dtype}.", nameof(bucket));
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var hostFull = HostView(full, copyIn: true);
-        var hostShard = HostView(shard, copyIn: false);
-        float* fullData = DataOf(hostFull), shardData = DataOf(hostShard);
-        int n = collective.Size;
-        foreach (var (start, block, shardOffset) in layout.Buckets)
-            collective.ReduceScatterSum(new ReadOnlySpan<float>(fullData + start, checked((int)(n * block))),
-                                        new Span<float>(shardData + shardOffset, checked((int)block)));
-        hostShard.div_(n);
-        if (!ReferenceEquals(hostShard, shard)) shard.copy_(hostShard);
+        var hostBucket = HostView(bucket, copyIn: true);
+        var hostBlock = HostView(block, copyIn: false);
+        collective.ReduceScatterSum(MemoryMarshal.Cast<byte, float>(hostBucket.bytes), MemoryMarshal.Cast<byte, float>(hostBlock.bytes));
+        hostBlock.div_(collective.Size);
+        if (!ReferenceEquals(hostBlock, block)) block.copy_(hostBlock);
     }
 
     /// <summary>
-    /// ZeRO-1's parameter sync: concatenates every rank's <paramref name="shard"/> into the padded flat
-    /// <paramref name="full"/> on every rank, one all-gather per bucket of <paramref name="layout"/>.
+    /// ZeRO-1's parameter sync for one bucket: concatenates every rank's <paramref name="block"/> into
+    /// <paramref name="bucket"/> on every rank, both float32 or both bfloat16 (moved as 16-bit values, bits unchanged).
     /// </summary>
-    internal static unsafe void AllGather(Tensor shard, Tensor full, ShardLayout layout, ICollective collective)
+    internal static void AllGather(Tensor block, Tensor bucket, ICollective collective)
     {
-        CheckShardBuffers(full, shard, layout, collective);
+        CheckBucket(bucket, block, collective);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var hostShard = HostView(shard, copyIn: true);
-        var hostFull = HostView(full, copyIn: false);
-        float* fullData = DataOf(hostFull), shardData = DataOf(hostShard);
-        int n = collective.Size;
-        foreach (var (start, block, shardOffset) in layout.Buckets)
-            collective.AllGather(new ReadOnlySpan<float>(shardData + shardOffset, checked((int)block)),
-                                 new Span<float>(fullData + start, checked((int)(n * block))));
-        if (!ReferenceEquals(hostFull, full)) full.copy_(hostFull);
+        var hostBlock = HostView(block, copyIn: true);
+        var hostBucket = HostView(bucket, copyIn: false);
+        if (bucket.dtype == ScalarType.Float32)
+            collective.AllGather(MemoryMarshal.Cast<byte, float>(hostBlock.bytes), MemoryMarshal.Cast<byte, float>(hostBucket.bytes));
+        else if (bucket.dtype == ScalarType.BFloat16)
+            collective.AllGather(MemoryMarshal.Cast<byte, ushort>(hostBlock.bytes), MemoryMarshal.Cast<byte, ushort>(hostBucket.bytes));
+        else
+            throw new ArgumentException($"the all-gather moves float32 or bfloat16; got {bucket.dtype}.", nameof(bucket));
+        if (!ReferenceEquals(hostBucket, bucket)) bucket.copy_(hostBucket);
     }
 
-    private static void CheckShardBuffers(Tensor full, Tensor shard, ShardLayout layout, ICollective collective)
+    private static void CheckBucket(Tensor bucket, Tensor block, ICollective collective)
     {
-        ArgumentNullException.ThrowIfNull(full);
-        ArgumentNullException.ThrowIfNull(shard);
-        if (full.dtype != ScalarType.Float32 || shard.dtype != ScalarType.Float32)
-            throw new ArgumentException($"the collective moves float32; got {full.dtype} (full) and {shard.dtype} (shard).", nameof(full));
-        if (layout.Ranks != collective.Size)
-            throw new ArgumentException($"the shard layout is for {layout.Ranks} ranks, the collective has {collective.Size}.", nameof(layout));
-        if (full.numel() != layout.PaddedLength || shard.numel() != layout.ShardLength)
+        ArgumentNullException.ThrowIfNull(bucket);
+        ArgumentNullException.ThrowIfNull(block);
+        ArgumentNullException.ThrowIfNull(collective);
+        if (bucket.dtype != block.dtype)
+            throw new ArgumentException($"bucket and block must share a dtype; got {bucket.dtype} (bucket) and {block.dtype} (block).", nameof(block));
+        if (bucket.dim() != 1 || block.dim() != 1 || bucket.numel() != collective.Size * block.numel())
             throw new ArgumentException(
-                $"expected a padded flat buffer of {layout.PaddedLength} and a shard of {layout.ShardLength} elements, got {full.numel()} and {shard.numel()}.", nameof(full));
+                $"expected a 1-D bucket of {collective.Size} ranks x the block's {block.numel()} elements, got shapes [{string.Join(",", bucket.shape)}] and [{string.Join(",", block.shape)}].",
+                nameof(bucket));
     }
 
     // The tensor itself when it is a contiguous CPU tensor, else a host copy (pinned for CUDA) the caller copies back.
     private static Tensor HostView(Tensor data, bool copyIn)
     {
         if (data.device_type == DeviceType.CPU && data.is_contiguous()) return data;
-        var host = empty(data.shape, ScalarType.Float32, CPU);
+        var host = empty(data.shape, data.dtype, CPU);
         if (data.device_type == DeviceType.CUDA) host = host.pin_memory();
         if (copyIn) host.copy_(data);
         return host;
     }
-
-    // The first float of a contiguous CPU tensor's view; call inside a dispose scope (storage<float>() holds a second handle).
-    private static unsafe float* DataOf(Tensor contiguousCpu) =>
-        (float*)contiguousCpu.storage<float>().data_ptr() + contiguousCpu.storage_offset();
 
     /// <summary>
     /// Makes every rank start from rank <paramref name="root"/>'s weights: broadcasts the float32

@@ -30,6 +30,12 @@ public interface ICollective : IDisposable
     /// </summary>
     void AllGather(ReadOnlySpan<float> shard, Span<float> data);
 
+    /// <summary>
+    /// <see cref="AllGather(ReadOnlySpan{float}, Span{float})"/> for 16-bit values (bfloat16 bit patterns): ZeRO-1 gathers a
+    /// bfloat16 model's parameters in its own dtype, half the bytes of float32. No arithmetic, so the bits arrive unchanged.
+    /// </summary>
+    void AllGather(ReadOnlySpan<ushort> shard, Span<ushort> data);
+
     /// <summary>Overwrites <paramref name="data"/> on every rank with rank <paramref name="root"/>'s.</summary>
     void Broadcast(Span<float> data, int root);
 

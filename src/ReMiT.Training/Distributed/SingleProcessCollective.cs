@@ -23,6 +23,13 @@ public sealed class SingleProcessCollective : ICollective
         shard.CopyTo(data);
     }
 
+    /// <summary>One rank's shard is the whole buffer: a copy.</summary>
+    public void AllGather(ReadOnlySpan<ushort> shard, Span<ushort> data)
+    {
+        CollectiveChecks.Blocks(data.Length, shard.Length, Size, nameof(data), nameof(shard), "16-bit values");
+        shard.CopyTo(data);
+    }
+
     public void Broadcast(Span<float> data, int root)
     {
         if (root != 0)

@@ -38,6 +38,13 @@ public sealed class TimedCollective(ICollective inner, Action<double> onAllReduc
         onAllGatherSeconds?.Invoke(Stopwatch.GetElapsedTime(start).TotalSeconds);
     }
 
+    public void AllGather(ReadOnlySpan<ushort> shard, Span<ushort> data)
+    {
+        long start = Stopwatch.GetTimestamp();
+        inner.AllGather(shard, data);
+        onAllGatherSeconds?.Invoke(Stopwatch.GetElapsedTime(start).TotalSeconds);
+    }
+
     public void Broadcast(Span<float> data, int root) => inner.Broadcast(data, root);
 
     public void Barrier() => inner.Barrier();

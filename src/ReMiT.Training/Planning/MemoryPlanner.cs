@@ -1,4 +1,6 @@
 using ReMiT.Model;
+using ReMiT.Training.Distributed;
+using ReMiT.Training.Optim;
 
 namespace ReMiT.Training.Planning;
 
@@ -9,8 +11,8 @@ namespace ReMiT.Training.Planning;
 /// H/Hkv query/key-value heads of D dims (A = H·D, K = Hkv·D), L layers, V vocabulary, N ranks.
 /// <para>
 /// Validated against the resident memory of a real step on CPU (<c>remit bench memory</c>; bench/RESULTS.md).
-/// The ZeRO-1 terms follow FlatAdamW's sharded buffers (ShardLayout); <c>remit bench dp --zero 0|1</c> on two ranks
-/// measured the difference the plan gives (bench/RESULTS.md).
+/// The ZeRO-1 terms follow FlatAdamW's sharded buffers (ShardLayout) and its one-bucket staging; <c>remit bench dp
+/// --zero 0|1</c> on two ranks measures the difference the plan gives (bench/RESULTS.md).
 /// </para>
 /// </summary>
 public static class MemoryPlanner
@@ -26,18 +28,22 @@ public static class MemoryPlanner
         int s = request.Bfloat16 ? 2 : 4;
         int rows = (request.Batch + request.Ranks - 1) / request.Ranks;
         long n = (long)rows * request.SeqLen;
-        // ZeRO-1 gives each rank ⌈P / N⌉ elements of the flat buffers (ShardLayout: the flat buffer is padded to N·⌈P / N⌉).
+        // ZeRO-1 gives each rank ⌈P / N⌉ elements of the flat buffers (ShardLayout: buckets of at most
+        // FlatAdamW.ZeroBucketElements, the last one padded to N equal blocks).
         bool zero1 = request.Zero == 1 && request.Ranks > 1;
-        long shard = zero1 ? (p + request.Ranks - 1) / request.Ranks : p;
+        var layout = zero1 ? new ShardLayout(p, request.Ranks, FlatAdamW.ZeroBucketElements) : null;
+        long shard = layout?.ShardLength ?? p;
+        long staging = layout is null ? 0 : layout.Buckets.Max(b => b.Block) * request.Ranks;
 
         // Weights: the model's parameters in its dtype (DecoderModel after .to(dtype)).
         long weights = p * s;
 
         // Gradients: autograd writes each parameter's .grad in the model dtype, and FlatAdamW.Step zeroes them
-        // rather than freeing them, so they stay allocated (P·s). GatherGradients copies them into the float32 flat
-        // bucket that is all-reduced (4·P). ZeRO-1 reduce-scatters that same full bucket (padded: 4·N·shard) into
-        // this rank's float32 gradient shard (4·shard).
-        long gradients = p * s + (zero1 ? 4 * request.Ranks * shard + 4 * shard : 4 * p);
+        // rather than freeing them, so they stay allocated (P·s). ZeRO 0: GatherGradients copies them into the float32
+        // flat gradient that is all-reduced (4·P). ZeRO 1: no full-size copy; AverageGradients copies one bucket at a
+        // time into a float32 staging buffer (4·staging) and reduce-scatters it into this rank's float32 gradient shard
+        // (4·shard); a bfloat16 model also keeps a bfloat16 staging bucket for the parameters' all-gather (2·staging).
+        long gradients = p * s + (zero1 ? 4 * staging + 4 * shard + (request.Bfloat16 ? 2 * staging : 0) : 4 * p);
 
         // Optimizer: FlatAdamW keeps three float32 flat buffers of P: Master (a separate copy even when the model is
         // float32: the model's parameters are written from it), ExpAvg and ExpAvgSq (weight decay is applied by ranges,
@@ -46,10 +52,15 @@ public static class MemoryPlanner
 
         // Optimizer step temporaries: FlatAdamW.Step updates in place; its one vector temporary is Adam's denominator,
         // ExpAvgSq.sqrt() (then divided and shifted in place): 4 bytes per element of this rank's shard. Under ZeRO-1
-        // the updated shards are all-gathered into the float32 gradient bucket, which is free by then, and checkpoints
-        // gather the state through that bucket too, so neither allocates. The logits stay alive meanwhile: the
+        // the updated shards are all-gathered bucket by bucket through the staging buffers (a bfloat16 model's block
+        // is rounded into a temporary of a block, counted with them). The logits stay alive meanwhile: the
         // training loop holds them in its step scope until the step ends.
         long stepTemporaries = 4 * shard + n * c.VocabSize * s;
+
+        // Checkpoints: unsharded, the optimizer state is written from its own buffers and read straight into them.
+        // ZeRO 1: rank 0 gathers the full state into one float32 buffer of P while it writes (TrainingCheckpoint.Save),
+        // and every rank reads the saved state through one such buffer (FlatAdamW.LoadState), one at a time.
+        long checkpoint = zero1 ? 4 * p : 0;
 
         long activations = n * ActivationBytesPerToken(c, s, request.ActivationCheckpointing);
 
@@ -66,7 +77,7 @@ public static class MemoryPlanner
         long prefillTokens = (long)prompts * request.PromptLen;
         long prefill = prefillTokens * (c.VocabSize * s + PrefillBytesPerToken(c, s));
 
-        return new MemoryPlan(p, rows, weights, gradients, optimizer, activations, stepTemporaries, kvCache, prefill);
+        return new MemoryPlan(p, rows, weights, gradients, optimizer, activations, stepTemporaries, kvCache, prefill, checkpoint);
     }
 
     /// <summary>

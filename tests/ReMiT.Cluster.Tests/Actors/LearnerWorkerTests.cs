@@ -85,6 +85,7 @@ public sealed class LearnerWorkerTests : IDisposable
         public void Broadcast(Span<float> data, int root) { }
         public void ReduceScatterSum(ReadOnlySpan<float> data, Span<float> shard) { }
         public void AllGather(ReadOnlySpan<float> shard, Span<float> data) { }
+        public void AllGather(ReadOnlySpan<ushort> shard, Span<ushort> data) { }
         public void Barrier() { }
         public void Abort(int errorCode) => Aborted.TrySetResult(errorCode);
         public void Dispose() { }

@@ -166,28 +166,57 @@ public sealed class DataParallelTests
     }
 
     [Fact]
-    public void ReduceScatterThenAllGather_ThreeRanksTwoBuckets_SumsEachBlockAndRebuildsTheWhole()
+    public void ReduceScatterThenAllGather_ThreeRanksOneBucket_AveragesEachBlockAndRebuildsTheBucket()
     {
-        // 7 elements over 3 ranks in buckets of at most 4: block 1 per bucket ⇒ buckets [0,3) [3,6) [6,9), 2 padding.
-        // Rank r holds values (r + 1)·(i + 1) at flat index i, so the sum at i is 6·(i + 1); rank r owns i = r, r + 3, r + 6.
-        var layout = new ShardLayout(7, 3, maxBucketElements: 4);
+        // A bucket of 3 blocks of 2 over 3 ranks; rank r holds (r + 1)·(i + 1) at index i, so the sum at i is 6·(i + 1)
+        // and the average 2·(i + 1); rank r owns indices 2r and 2r + 1.
         var group = new InProcessGroup(3);
         var results = group.Run(c =>
         {
             using var scope = NewDisposeScope();
-            var full = cat(new[] { arange(1, 8, dtype: ScalarType.Float32) * (c.Rank + 1), zeros(2) });
-            var shard = zeros(layout.ShardLength);
-            DataParallel.ReduceScatterAverage(full, shard, layout, c);
-            float[] averaged = shard.data<float>().ToArray();
-            var gathered = zeros(layout.PaddedLength);
-            DataParallel.AllGather(shard, gathered, layout, c);
+            var bucket = arange(1, 7, dtype: ScalarType.Float32) * (c.Rank + 1);
+            var block = zeros(2);
+            DataParallel.ReduceScatterAverage(bucket, block, c);
+            float[] averaged = block.data<float>().ToArray();
+            var gathered = zeros(6);
+            DataParallel.AllGather(block, gathered, c);
             return (averaged, gathered.data<float>().ToArray());
         });
-        // Averages: 6·(i + 1) / 3 = 2·(i + 1); padding (i = 7, 8) is 0.
-        Assert.Equal([2f, 8, 14], results[0].averaged);
-        Assert.Equal([4f, 10, 0], results[1].averaged);
-        Assert.Equal([6f, 12, 0], results[2].averaged);
+        Assert.Equal([2f, 4], results[0].averaged);
+        Assert.Equal([6f, 8], results[1].averaged);
+        Assert.Equal([10f, 12], results[2].averaged);
         foreach (var (_, gathered) in results)
-            Assert.Equal([2f, 4, 6, 8, 10, 12, 14, 0, 0], gathered);
+            Assert.Equal([2f, 4, 6, 8, 10, 12], gathered);
+    }
+
+    [Fact]
+    public void AllGather_Bfloat16Blocks_MovesTheBitsUnchanged()
+    {
+        // Values exact in bfloat16 (8 significant bits: 1 + 2^-7 uses the last one; 2^16 is beyond float16's range), so
+        // the gathered bits read back as the inputs.
+        float[][] blocks = [[1f + 1f / 128, -3.5f], [0.0078125f, 65536f]];
+        var results = new InProcessGroup(2).Run(c =>
+        {
+            using var scope = NewDisposeScope();
+            var block = tensor(blocks[c.Rank]).to(ScalarType.BFloat16);
+            var gathered = zeros(4, ScalarType.BFloat16);
+            DataParallel.AllGather(block, gathered, c);
+            return gathered.to(ScalarType.Float32).data<float>().ToArray();
+        });
+        foreach (float[] gathered in results)
+            Assert.Equal([1f + 1f / 128, -3.5f, 0.0078125f, 65536f], gathered);
+    }
+
+    [Fact]
+    public void AllGather_BucketNotRanksTimesBlock_ThrowsNamingTheShapes()
+    {
+        var group = new InProcessGroup(2);
+        var e = Assert.Throws<AggregateException>(() => group.Run(c =>
+        {
+            using var scope = NewDisposeScope();
+            DataParallel.AllGather(zeros(3), zeros(5), c);
+            return 0;
+        }));
+        Assert.Contains("2 ranks x the block's 3 elements", e.InnerException!.Message);
     }
 }

@@ -11,11 +11,13 @@ internal sealed class InProcessGroup
 {
     private readonly Barrier _barrier;
     private readonly float[][] _slots;
+    private readonly ushort[][] _slots16;
 
     public InProcessGroup(int size)
     {
         _barrier = new Barrier(size);
         _slots = new float[size][];
+        _slots16 = new ushort[size][];
         Ranks = Enumerable.Range(0, size).Select(r => (ICollective)new Member(this, r)).ToArray();
     }
 
@@ -75,6 +77,15 @@ internal sealed class InProcessGroup
             group._slots[rank] = shard.ToArray();
             group._barrier.SignalAndWait();
             for (int r = 0; r < group._slots.Length; r++) group._slots[r].CopyTo(data.Slice(r * shard.Length, shard.Length));
+            group._barrier.SignalAndWait();
+        }
+
+        public void AllGather(ReadOnlySpan<ushort> shard, Span<ushort> data)
+        {
+            CollectiveChecks.Separate(data, shard, Size, nameof(data), nameof(shard));
+            group._slots16[rank] = shard.ToArray();
+            group._barrier.SignalAndWait();
+            for (int r = 0; r < group._slots16.Length; r++) group._slots16[r].CopyTo(data.Slice(r * shard.Length, shard.Length));
             group._barrier.SignalAndWait();
         }
 

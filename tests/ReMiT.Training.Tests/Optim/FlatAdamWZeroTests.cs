@@ -83,21 +83,63 @@ public sealed class FlatAdamWZeroTests
     }
 
     [Fact]
-    public void Constructor_Zero1TwoRanks_HoldsHalfTheStateAndFullGradientBucket()
+    public void Constructor_Zero1TwoRanks_HoldsHalfTheStateAndOneBucketOfStaging()
     {
         var sizes = new InProcessGroup(2).Run(c =>
         {
             using var model = new DecoderModel(Config);
-            using var optimizer = new FlatAdamW(model.named_parameters(), Adam, c, zero: 1);
-            return (optimizer.IsSharded, optimizer.ParameterCount, optimizer.Master.numel(), optimizer.ExpAvg.numel(), optimizer.Gradient.numel());
+            using var optimizer = new FlatAdamW(model.named_parameters(), Adam, c, zero: 1, SmallBucket);
+            return (optimizer.IsSharded, optimizer.ParameterCount, optimizer.Master.numel(), optimizer.ExpAvg.numel(),
+                    optimizer.Gradient.numel(), optimizer.StagingElements);
         });
-        foreach (var (isSharded, p, master, moment, gradient) in sizes)
+        foreach (var (isSharded, p, master, moment, gradient, staging) in sizes)
         {
             Assert.True(isSharded);
+            Assert.True(p > 4 * SmallBucket, $"{p} parameters must span several buckets of {SmallBucket}");
+            // Buckets of 2 blocks of ⌊4099 / 2⌋ = 2049: the shard is ⌈P / 2⌉ rounded up to whole blocks of the last bucket.
             Assert.Equal((p + 1) / 2, master);
             Assert.Equal(master, moment);
-            Assert.Equal(2 * master, gradient);
+            Assert.Equal(master, gradient);   // the averaged gradient's shard; no full-size float32 copy
+            Assert.Equal(2 * 2049, staging);  // one bucket
         }
+    }
+
+    // A bfloat16 model under ZeRO 1 gathers its parameters in bfloat16: rounding each shard before the gather gives the
+    // bits rounding after it would, and without clipping every other number is computed as plain data parallelism
+    // computes it (the reduce-scatter and the all-reduce add the ranks in the same order), so the weights are equal.
+    [Fact]
+    public void Step_Zero1Bfloat16ModelNoClipping_EqualsPlainDataParallelBitForBit()
+    {
+        (float[] Weights, bool Gathers16) Run(ICollective c, int zero)
+        {
+            using var model = new DecoderModel(Config);
+            model.InitializeWeights(seed: 7 + c.Rank);
+            model.to(ScalarType.BFloat16);
+            using var optimizer = new FlatAdamW(model.named_parameters(), Adam, c, zero, SmallBucket);
+            DataParallel.BroadcastMaster(optimizer, c);
+            for (int step = 0; step < 3; step++)
+            {
+                using var scope = NewDisposeScope();
+                var tokens = randint(0, Config.VocabSize, [2, 9], generator: new Generator((ulong)(1000 * step + c.Rank)));
+                var logits = model.Forward(tokens[.., ..^1]).to(ScalarType.Float32);
+                nn.functional.cross_entropy(logits.reshape(-1, Config.VocabSize), tokens[.., 1..].reshape(-1)).backward();
+                optimizer.GatherGradients();
+                optimizer.AverageGradients();
+                optimizer.Step(3e-3, maxNorm: 0);
+            }
+            return (Weights(model), optimizer.GathersInBfloat16);
+        }
+        var plain = new InProcessGroup(2).Run(c => Run(c, zero: 0));
+        var sharded = new InProcessGroup(2).Run(c => Run(c, zero: 1));
+        for (int r = 0; r < 2; r++)
+        {
+            Assert.True(sharded[r].Gathers16);
+            Assert.Equal(plain[0].Weights, sharded[r].Weights);
+        }
+        using var start = new DecoderModel(Config);
+        start.InitializeWeights(seed: 7);
+        start.to(ScalarType.BFloat16);
+        Assert.True(RelativeDifference(Weights(start), plain[0].Weights) > 1e-3, "training must move the bfloat16 weights");
     }
 
     [Fact]
