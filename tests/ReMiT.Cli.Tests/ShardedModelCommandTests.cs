@@ -36,6 +36,36 @@ public sealed class ShardedModelCommandTests : IDisposable
     }
 
     [Fact]
+    public void Convert_RandomWeightsFromConfigOnly_WritesShardsOfThatShapeTheSameForTheSameSeed()
+    {
+        // Only config.json: the fixture's shape (133,440 parameters, 267 KB in bf16) with seeded random weights.
+        string config = _h.PathOf("config-only");
+        Directory.CreateDirectory(config);
+        File.Copy(Path.Combine(Llama, HfCheckpoint.ConfigFile), Path.Combine(config, HfCheckpoint.ConfigFile));
+        string[] Args(string outDir, string seed) =>
+            ["convert", "--model", config, "--random-weights", seed, "--out", outDir, "--dtype", "bfloat16", "--max-shard-size", "100KB"];
+
+        var (exit, output, err) = _h.Run(Args(_h.PathOf("a"), "5"));
+        Assert.True(exit == 0, err);
+        Assert.Contains("133,440 parameters", output);
+        Assert.True(Directory.GetFiles(_h.PathOf("a"), "model-*-of-*.safetensors").Length >= 2);
+        Assert.Equal(0, _h.Run(Args(_h.PathOf("b"), "5")).Exit);
+        Assert.Equal(0, _h.Run(Args(_h.PathOf("c"), "6")).Exit);
+
+        string First(string dir) => Directory.GetFiles(_h.PathOf(dir), "model-*-of-*.safetensors").Order().First();
+        Assert.True(ModelFiles.SameBytes(First("a"), First("b")), "the same seed must write the same weights");
+        Assert.False(ModelFiles.SameBytes(First("a"), First("c")), "another seed must write other weights");
+    }
+
+    [Fact]
+    public void Convert_RandomWeightsWithoutConfig_NamesTheMissingFile()
+    {
+        var (exit, _, err) = _h.Run("convert", "--model", _h.Dir, "--random-weights", "1", "--out", _h.PathOf("out"));
+        Assert.NotEqual(0, exit);
+        Assert.Contains("has no config.json", err);
+    }
+
+    [Fact]
     public void Sft_BadMaxShardSize_NamesTheOptionBeforeAnyWork()
     {
         var (exit, _, err) = _h.Run("sft", "--model", Llama, "--out", _h.PathOf("sft"), "--max-shard-size", "five");
