@@ -75,6 +75,15 @@ public sealed class ShardedModelCommandTests : IDisposable
     }
 
     [Fact]
+    public void Flywheel_BadMaxShardSize_NamesTheOptionBeforeAnyWork()
+    {
+        var (exit, _, err) = _h.Run("flywheel", "--preset", "smoke", "--out", _h.PathOf("run"), "--max-shard-size", "five");
+        Assert.NotEqual(0, exit);
+        Assert.Contains("--max-shard-size: shard size 'five' is not a positive size", err);
+        Assert.False(Directory.Exists(_h.PathOf("run")));
+    }
+
+    [Fact]
     public void Convert_ToShardedBfloat16_ScoresLikeTheSourceAndCarriesGenerationConfig()
     {
         string dir = _h.PathOf("bf16");

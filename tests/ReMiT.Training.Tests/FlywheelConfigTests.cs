@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ReMiT.Model;
+using ReMiT.Model.Checkpoints;
 using ReMiT.Training.Flywheel;
 using ReMiT.Training.Losses;
 using ReMiT.Tests.Shared;
@@ -140,5 +141,46 @@ public sealed class FlywheelConfigTests
         var e = Assert.Throws<InvalidDataException>(() => ConfigLoader.Load(Preset("smoke"), ["learner.zero=2"]));
         Assert.Contains("learner.zero must be 0", e.Message);
         Assert.Contains("got 2", e.Message);
+    }
+
+    [Fact]
+    public void Load_MaxShardSize_5GBByDefaultAndTakesAnOverride()
+    {
+        Assert.Equal("5GB", ConfigLoader.Load(Preset("smoke")).MaxShardSize);
+        Assert.Equal("20KB", ConfigLoader.Load(Preset("smoke"), ["max_shard_size=\"20KB\""]).MaxShardSize);
+    }
+
+    [Fact]
+    public void Load_MaxShardSizeNotASize_FailsNamingTheKey()
+    {
+        var e = Assert.Throws<InvalidDataException>(() => ConfigLoader.Load(Preset("smoke"), ["max_shard_size=\"five\""]));
+        Assert.Contains("max_shard_size", e.Message);
+        Assert.Contains("five", e.Message);
+    }
+
+    [Fact]
+    public void SaveModel_SmallMaxShardSize_WritesShardsAndIndexThatLoadBack()
+    {
+        // The smoke model in float32 (its parameter count times 4 bytes) is far above 20 KB: several shards.
+        string dir = Path.Combine(Path.GetTempPath(), $"remit-stage-model-{Guid.NewGuid():N}");
+        try
+        {
+            using var model = new DecoderModel(ModelPresets.Get("smoke").Config);
+            model.InitializeWeights(seed: 3);
+            StageRunner.SaveModel(model, Path.Combine(dir, "sharded"), ConfigLoader.Load(Preset("smoke"), ["max_shard_size=\"20KB\""]));
+            StageRunner.SaveModel(model, Path.Combine(dir, "single"), ConfigLoader.Load(Preset("smoke")));
+
+            Assert.True(Directory.GetFiles(Path.Combine(dir, "sharded"), "model-*-of-*.safetensors").Length >= 2);
+            Assert.True(File.Exists(Path.Combine(dir, "sharded", SafeTensorsIndex.FileName)));
+            Assert.True(File.Exists(Path.Combine(dir, "single", HfCheckpoint.WeightsFile)));
+            using var loaded = HfCheckpoint.Load(Path.Combine(dir, "sharded"));
+            var original = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+            foreach (var (name, p) in loaded.named_parameters())
+                Assert.True((p - original[name]).abs().max().item<float>() == 0, name);
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
     }
 }

@@ -1,3 +1,4 @@
+using ReMiT.Model.Checkpoints;
 using ReMiT.Tasks.Gsm;
 using ReMiT.Training.Data;
 using ReMiT.Training.Losses;
@@ -32,6 +33,11 @@ public sealed record FlywheelConfig
     public TrainingMemorySection Train { get; init; } = new();
     /// <summary>How data-parallel learner ranks share the optimizer state (<c>learner.zero</c>).</summary>
     public LearnerSection Learner { get; init; } = new();
+    /// <summary>
+    /// Largest weight file of the models the run writes (<c>models/NAME</c>), as <c>remit convert --max-shard-size</c> takes it
+    /// (e.g. "5GB", "500MB", "2GiB"): a bigger model is split into <c>model-0000i-of-0000N.safetensors</c> plus the index.
+    /// </summary>
+    public string MaxShardSize { get; init; } = "5GB";
     /// <summary>Set by <see cref="DryRun.Apply"/>: every stage capped to a few steps; results mean nothing.</summary>
     [System.Text.Json.Serialization.JsonPropertyName("dry_run")]
     public bool IsDryRun { get; init; }
@@ -50,6 +56,8 @@ public sealed record FlywheelConfig
         e.AddRange(Cluster.Validate().Select(x => "cluster." + x));
         e.AddRange(Sft.Validate().Select(x => "sft." + x));
         e.AddRange(Learner.Validate().Select(x => "learner." + x));
+        try { ShardSize.Parse(MaxShardSize); }
+        catch (ArgumentException x) { e.Add($"max_shard_size: {x.Message}"); }
         if (Rl.PromptsPerStep % Cluster.PromptsPerWork != 0)
             e.Add($"cluster.prompts_per_work ({Cluster.PromptsPerWork}) must divide rl.prompts_per_step ({Rl.PromptsPerStep}).");
         return e;

@@ -128,6 +128,10 @@ public sealed class StageRunner(RunContext run, StageContext ctx, ICollective? c
         new StageSummary($"eval:{name}", StageKind.Eval, $"models/{name}", started, finished, (finished - started).TotalSeconds, 0, 0, null, []).Save(runDirectory);
     }
 
+    /// <summary>Writes a stage's model in Hugging Face layout, split into shards past the config's <c>max_shard_size</c>.</summary>
+    internal static void SaveModel(DecoderModel model, string directory, FlywheelConfig config) =>
+        HfCheckpoint.Save(model, directory, maxShardBytes: ShardSize.Parse(config.MaxShardSize));
+
     // Runs the stage, saves its model (with the tokenizer, so the directory works with `remit generate`) and its summary.
     // besideModel: writes more into the model folder before it is sealed (e.g. the optimizer state a later stage continues).
     private void Finish(PlannedStage stage, StageKind kind, DecoderModel model, Func<StageOutcome> body, Action<string>? besideModel = null)
@@ -139,7 +143,7 @@ public sealed class StageRunner(RunContext run, StageContext ctx, ICollective? c
         StageOutcome outcome = body();
         if (!DataParallel.IsLead(collective)) return; // ranks hold identical weights: rank 0 writes them
         string dir = ModelDir(stage.To);
-        HfCheckpoint.Save(model, dir);
+        SaveModel(model, dir, run.Config);
         run.Tokenizer.Save(Path.Combine(dir, HfCheckpoint.TokenizerFile));
         besideModel?.Invoke(dir);
         OnModelSaved?.Invoke(dir);
