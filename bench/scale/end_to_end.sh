@@ -31,7 +31,7 @@ case "$size" in
     llama=(2048 16 32 8 8192 128256 64)
     qwen=(896 24 14 2 4864 151936 64)
     shard_size=1GB                                 # bf16 Llama-1B is ~2.5 GB: 3 files
-    score_rows=4 score_len=512 prompts=2 prompt_len=64 new_tokens=16
+    score_rows=2 score_len=256 prompts=2 prompt_len=32 new_tokens=16
     train_batch=4 train_len=512 grpo_prompts=2 grpo_len=256
     ;;
   toy)
@@ -106,8 +106,10 @@ echo "end_to_end.sh --size $size: $(nproc) cores, $((available_kb / 1000000)) GB
 
 # ---- (i) Llama-shaped: random bf16 weights in shards, score, generate ----
 write_config "$out/llama-config" llama "${llama[@]}"
-llama_plan=$(remit plan --model "$out/llama-config" --ranks 1 --seq-len "$score_len" --batch "$score_rows" --dtype bf16 \
-  --rollout-batch "$prompts" --group-size 1 --prompt-len "$prompt_len" --max-new-tokens "$new_tokens" --json | last_json)
+llama_plan_args=(plan --model "$out/llama-config" --ranks 1 --seq-len "$score_len" --batch "$score_rows" --dtype bf16
+  --rollout-batch "$prompts" --group-size 1 --prompt-len "$prompt_len" --max-new-tokens "$new_tokens")
+remit "${llama_plan_args[@]}"
+llama_plan=$(remit "${llama_plan_args[@]}" --json | last_json)
 echo "plan llama: $llama_plan" >> "$log"
 timed "$out/rss-llama-init" convert --model "$out/llama-config" --random-weights 1 --out "$out/llama" \
   --dtype bfloat16 --max-shard-size "$shard_size" | tee -a "$log"
@@ -124,8 +126,10 @@ generated=$(wc -l < "$out/generate-out.jsonl")
 
 # ---- (ii) Qwen2.5-shaped: ReMiT mid-training step and GRPO step, 2 ranks, ZeRO-1, bf16 ----
 write_config "$out/qwen-config" qwen "${qwen[@]}"
-qwen_plan=$(remit plan --model "$out/qwen-config" --ranks 2 --zero 1 --seq-len "$train_len" --batch "$train_batch" --dtype bf16 \
-  --rollout-batch $((4 * grpo_prompts)) --group-size 4 --prompt-len "$grpo_len" --max-new-tokens "$grpo_len" --json | last_json)
+qwen_plan_args=(plan --model "$out/qwen-config" --ranks 2 --zero 1 --seq-len "$train_len" --batch "$train_batch" --dtype bf16
+  --rollout-batch $((4 * grpo_prompts)) --group-size 4 --prompt-len "$grpo_len" --max-new-tokens "$grpo_len")
+remit "${qwen_plan_args[@]}"   # per rank: two ranks need twice its total
+qwen_plan=$(remit "${qwen_plan_args[@]}" --json | last_json)
 echo "plan qwen: $qwen_plan" >> "$log"
 midtrain=$(remit2 "$out/rss-qwen-midtrain" bench dp --model "$out/qwen-config" --dtype bfloat16 --zero 1 --weighting remit \
   --steps 1 --accumulation 1 --batch "$train_batch" --seq-len "$train_len" --json | tee -a "$log" | last_json)
@@ -141,4 +145,6 @@ cat > "$out/summary.json" <<EOF
           "midtrain": {"bench": $midtrain, "max_rss_kb_per_rank": $(rss_pair "$out/rss-qwen-midtrain")},
           "grpo": {"bench": $grpo, "max_rss_kb_per_rank": $(rss_pair "$out/rss-qwen-grpo")}}}
 EOF
+echo "measured max RSS per rank (kB): mid-training $(rss_pair "$out/rss-qwen-midtrain"), GRPO $(rss_pair "$out/rss-qwen-grpo");" \
+     "Llama score $(rss_or_null "$out/rss-llama-score"), generate $(rss_or_null "$out/rss-llama-generate")" | tee -a "$log"
 echo "end_to_end.sh: wrote $out/summary.json" | tee -a "$log"
