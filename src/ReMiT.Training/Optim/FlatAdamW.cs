@@ -26,8 +26,8 @@ public sealed record AdamWOptions(double Beta1 = 0.9, double Beta2 = 0.95, doubl
 /// from an all-reduce of the shards' squared norms — and all-gathers the updated masters into the model bucket by
 /// bucket, in the model's dtype (bfloat16 values are the masters rounded before the gather instead of after it: the
 /// same bits, half the bytes).
-/// Under ZeRO 1 the constructor, <see cref="Step"/>, <see cref="WriteMasterToModel"/>, <see cref="LoadState"/>,
-/// <see cref="FullState"/> and <see cref="GatherGradient"/> are collective: every rank calls them, in the same order.
+/// Under ZeRO 1 the constructor, <see cref="AverageGradients"/>, <see cref="Step"/>, <see cref="WriteMasterToModel"/>,
+/// <see cref="LoadState"/>, <see cref="FullState"/>, <see cref="GatherState"/> and <see cref="GatherGradient"/> are collective: every rank calls them, in the same order.
 /// With one rank (or no collective) ZeRO 1 is ZeRO 0.
 /// </para>
 /// </summary>

@@ -52,10 +52,11 @@ public static class MemoryPlanner
 
         // Optimizer step temporaries: FlatAdamW.Step updates in place; its one vector temporary is Adam's denominator,
         // ExpAvgSq.sqrt() (then divided and shifted in place): 4 bytes per element of this rank's shard. Under ZeRO-1
-        // the updated shards are all-gathered bucket by bucket through the staging buffers (a bfloat16 model's block
-        // is rounded into a temporary of a block, counted with them). The logits stay alive meanwhile: the
-        // training loop holds them in its step scope until the step ends.
-        long stepTemporaries = 4 * shard + n * c.VocabSize * s;
+        // the updated shards are all-gathered bucket by bucket through the staging buffers; a bfloat16 model's block
+        // of each bucket is first rounded into a bfloat16 temporary (2 bytes per element of the largest block). The
+        // logits stay alive meanwhile: the training loop holds them in its step scope until the step ends.
+        long roundedBlock = zero1 && request.Bfloat16 ? 2 * staging / request.Ranks : 0;
+        long stepTemporaries = 4 * shard + roundedBlock + n * c.VocabSize * s;
 
         // Checkpoints: unsharded, the optimizer state is written from its own buffers and read straight into them.
         // ZeRO 1: rank 0 gathers the full state into one float32 buffer of P while it writes (TrainingCheckpoint.Save),

@@ -84,6 +84,9 @@ public sealed class MemoryPlannerTests
         // bfloat16: .grad 2 · P = 67,110,928, the same float32 staging and shard, and a bfloat16 staging bucket 2 · 2^24.
         var bf16 = MemoryPlanner.Plan(big with { Bfloat16 = true });
         Assert.Equal(67_110_928 + 67_108_864 + 67_110_928 + 33_554_432, bf16.GradientsBytes);
+        // Step: Adam's denominator 4 · shard = 67,110,928, the block rounded to bfloat16 before the gather 2 · 2^23,
+        // and the logits 10 tokens · 2^22 · 2 bytes = 83,886,080.
+        Assert.Equal(67_110_928 + 16_777_216 + 83_886_080, bf16.OptimizerStepBytes);
     }
 
     [Fact]
