@@ -4,22 +4,6 @@ namespace ReMiT.Cluster.Tests.Coordination;
 
 public sealed class LeaseBookTests
 {
-    /// <summary>A wall clock and a monotonic clock moved by hand, independently (as NTP can step the one and not the other).</summary>
-    private sealed class ManualClock : TimeProvider
-    {
-        private long _ticks = 1_000;
-        public DateTimeOffset Now { get; set; } = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        public override DateTimeOffset GetUtcNow() => Now;
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-        public override long GetTimestamp() => _ticks;
-        /// <summary>Time passes: both clocks move.</summary>
-        public void Advance(TimeSpan by)
-        {
-            _ticks += by.Ticks;
-            Now += by;
-        }
-    }
-
     private readonly ManualClock _clock = new();
     private LeaseBook<string> NewBook() => new(TimeSpan.FromSeconds(10), _clock);
 

@@ -1,0 +1,667 @@
+using System.Text.Json;
+using ReMiT.Cluster.Actors;
+using ReMiT.Cluster.Messages;
+using ReMiT.Training.Flywheel;
+using ReMiT.Training.Reporting;
+using ReMiT.Training.Rl;
+using ReMiT.Training.Stages;
+
+namespace ReMiT.Cluster.Coordination;
+
+/// <summary>
+/// The run's state machine, free of Akka so every transition can be tested alone: walks the
+/// <see cref="FlywheelPlan"/>, cuts RL steps into rollout work, routes rollouts to verifiers and verified
+/// steps to learners, queues guide work and evaluations, and tracks every lease. Members are named by a
+/// stable string id (the actor's path with its address). Each transition takes one decoded message and
+/// its sender's id and returns what to do (<see cref="CoordinatorEffect"/>s: sends, refusals, counters,
+/// the end of the run); the <c>Coordinator</c> actor checks cluster membership, applies and carries them out.
+/// <para>
+/// Trust: a result or failure is taken only from a registered worker of the right role that was handed
+/// that lease, for an outstanding lease id, and only when it matches its lease (stage, step, prompts,
+/// model); learner messages only from learners (stage completion and weights announcements from rank 0).
+/// </para>
+/// <para>
+/// No hangs: an expired lease returns its credit to its holder; an RL step's batch stays here until
+/// every learner has asked for a later step (a lost batch is re-sent when asked again); a guide batch
+/// asked for again gets its scores again. <see cref="Progressed"/> moves whenever something does, for
+/// the actor's stall watchdog, and <see cref="Awaited"/> says what the run waits for.
+/// </para>
+/// </summary>
+public sealed class CoordinatorState
+{
+    /// <summary>A lease that fails this many times stops the run with its error.</summary>
+    public const int MaxAttempts = 3;
+
+    private const int GuideResultsKept = 64;
+
+    private readonly RunContext _run;
+    private readonly Func<string, bool> _stageDone;
+    private readonly TimeProvider _time;
+    private readonly IReadOnlyList<PlannedStage> _plan;
+    private readonly Dictionary<string, CoordinatorMember> _members = [];
+    private readonly Dictionary<WorkKind, LeaseBook<string>> _books;
+    private readonly Dictionary<WorkKind, Dictionary<string, int>> _credit;
+    private readonly Dictionary<long, RolloutWork> _issued = [];
+    private readonly Dictionary<long, string> _guideRequesters = [];
+    private readonly Dictionary<long, GuideScored> _guideDelivered = [];  // recent scores by work id, for a learner that asks again
+    private readonly Queue<long> _guideDeliveredOrder = new();
+    private readonly Dictionary<long, DateTimeOffset> _evalStarted = [];
+    private readonly Dictionary<long, int> _failures = [];
+    private readonly List<CoordinatorEffect> _out = [];
+    private int _stageIndex = -1;
+    private DateTimeOffset _stageStarted;
+    private PlannedStage? _stage;
+    private RunContext _stageRun; // the current stage's context (its config overrides applied)
+
+    // ---- the current RL stage ----
+    private readonly Dictionary<int, int> _policyVersions = [];                  // step → weights version of the policy after `step` updates
+    private readonly Dictionary<int, SortedDictionary<int, RolloutRecord[]>> _verified = []; // step → first prompt → rollouts
+    private readonly Dictionary<int, List<string>> _stepWaiters = [];
+    private readonly Dictionary<string, int> _requestedStep = [];               // learner → the highest step it asked for (it has every step before)
+    private readonly Dictionary<int, StepDraws> _draws = [];                    // step → prompts issued so far (refill rounds included)
+    private readonly HashSet<int> _complete = [];                               // steps whose groups are all in (no refill round to come)
+    private int _nextIssueStep;
+    private int _staleReissues;
+
+    private sealed record StepDraws(int Rounds, int Prompts);
+
+    /// <param name="run">The run (plan, config, seed).</param>
+    /// <param name="stageDone">Whether a stage's summary is in the run directory (<see cref="StageRunner.IsDone"/>); a done stage is skipped.</param>
+    /// <param name="time">Lease deadlines (monotonic) and evaluation start times.</param>
+    public CoordinatorState(RunContext run, Func<string, bool> stageDone, TimeProvider? time = null)
+    {
+        _run = run;
+        _stageRun = run;
+        _stageDone = stageDone;
+        _time = time ?? TimeProvider.System;
+        _plan = run.Plan;
+        var timeout = TimeSpan.FromSeconds(run.Config.Cluster.LeaseTimeoutS);
+        _books = WorkKindNames.All.ToDictionary(k => k, _ => new LeaseBook<string>(timeout, _time));
+        _credit = WorkKindNames.All.ToDictionary(k => k, _ => new Dictionary<string, int>());
+    }
+
+    /// <summary>Moves (by one or more) whenever the run makes progress: the stall watchdog's clock restarts.</summary>
+    public long Progressed { get; private set; }
+
+    /// <summary>Every learner rank has joined and the first stage was started.</summary>
+    public bool Started { get; private set; }
+
+    /// <summary>The run is ending (every stage done, or an error): no more work goes out.</summary>
+    public bool Finishing { get; private set; }
+
+    /// <summary>The newest policy version announced.</summary>
+    public long LatestVersion { get; private set; }
+
+    /// <summary>The stage running now, or null between stages and before the start.</summary>
+    public PlannedStage? Stage => _stage;
+
+    public IReadOnlyCollection<CoordinatorMember> Members => _members.Values;
+
+    public CoordinatorMember? Member(string id) => _members.GetValueOrDefault(id);
+
+    /// <summary>Work of <paramref name="kind"/> waiting for a worker (the queue-depth metric).</summary>
+    public int Pending(WorkKind kind) => _books[kind].Pending;
+
+    /// <summary>Work of <paramref name="kind"/> handed out and not yet answered.</summary>
+    public int Leased(WorkKind kind) => _books[kind].Leased;
+
+    /// <summary>Who <paramref name="id"/> is, in words (its role and rank once registered).</summary>
+    public string Describe(string id) => _members.TryGetValue(id, out var m) ? m.ToString() : id;
+
+    // ------------------------------------------------------------------ members
+
+    /// <summary>
+    /// A worker registered (the actor has checked that it is an up cluster member with that role). It is
+    /// answered; the run starts when every learner rank is in; a learner registering again gets its stage again.
+    /// </summary>
+    public IReadOnlyList<CoordinatorEffect> Register(CoordinatorMember member)
+    {
+        _members[member.Id] = member;
+        Emit(new Say($"{member.Id} joined: {WorkerRoles.Name(member.Role)} rank {member.Rank}/{member.Size}, pid {member.Pid} on {member.Host}"));
+        Emit(new SendTo(member.Id, new WorkerRegistered(_run.RunDirectory, (int)LatestVersion)));
+        if (!Started && LearnersReady())
+        {
+            Started = true;
+            Emit(new Say($"all {Learners().Count} learner rank(s) joined; starting the flywheel"));
+            NextStage();
+        }
+        else if (Started && member.Role == WorkerRole.Learner && _stage is { Kind: not PlannedKind.Eval } s)
+            Emit(new SendTo(member.Id, ToRunStage(s))); // a learner registering again gets its stage again; it ignores a repeat
+        return Drain();
+    }
+
+    /// <summary>A member left the cluster: its leases go back to the queue; losing a learner stops the run.</summary>
+    public IReadOnlyList<CoordinatorEffect> MemberLost(string id)
+    {
+        if (!_members.Remove(id, out var member)) return Drain();
+        _requestedStep.Remove(id);
+        Emit(new Warn($"{id} ({WorkerRoles.Name(member.Role)} rank {member.Rank}) left the cluster"));
+        foreach (var (kind, book) in _books)
+        {
+            _credit[kind].Remove(id);
+            int n = book.HolderLost(id);
+            if (n > 0) Emit(new CountMetric(CoordinatorCounter.LeasesReissued, n, "member_lost"));
+        }
+        if (member.Role == WorkerRole.Learner && Started && !Finishing)
+            Finish($"learner rank {member.Rank} ({member.Address}) left the cluster; the run stops here and continues with --resume from the last checkpoint");
+        Dispatch();
+        return Drain();
+    }
+
+    /// <summary>
+    /// Whether <paramref name="from"/> is a registered worker (of any role); otherwise <paramref name="refusals"/>
+    /// says the message was refused. The actor asks this for messages it handles itself (chunks).
+    /// </summary>
+    public bool Admits(string from, IRemitMessage message, out IReadOnlyList<CoordinatorEffect> refusals)
+    {
+        bool admitted = From(from, message, WorkerRoles.All) is not null;
+        refusals = Drain();
+        return admitted;
+    }
+
+    private List<CoordinatorMember> Learners() =>
+        _members.Values.Where(m => m.Role == WorkerRole.Learner).OrderBy(m => m.Rank).ToList();
+
+    private bool LearnersReady()
+    {
+        var learners = Learners();
+        if (learners.Count == 0) return false;
+        int size = learners[0].Size;
+        return learners.Count == size && learners.Select(l => l.Rank).Order().SequenceEqual(Enumerable.Range(0, size));
+    }
+
+    // The registered worker behind `from` when its role is one of roles; otherwise the message is refused and null returned.
+    private CoordinatorMember? From(string from, IRemitMessage message, params WorkerRole[] roles)
+    {
+        if (!_members.TryGetValue(from, out var member)) { Reject(RejectReasons.NotMember, from, message, "not a registered worker"); return null; }
+        if (!roles.Contains(member.Role)) { Reject(RejectReasons.WrongRole, from, message, $"a {WorkerRoles.Name(member.Role)} does not send it"); return null; }
+        return member;
+    }
+
+    // Learner rank 0 speaks for the learners (stage completion, weights announcements).
+    private CoordinatorMember? FromLeadLearner(string from, IRemitMessage message)
+    {
+        if (From(from, message, WorkerRole.Learner) is not { } learner) return null;
+        if (learner.Rank == 0) return learner;
+        Reject(RejectReasons.WrongRole, from, message, $"learner rank {learner.Rank} does not send it (rank 0 does)");
+        return null;
+    }
+
+    private void Reject(string reason, string from, IRemitMessage message, string why) =>
+        Emit(new Refuse(reason, $"{message.GetType().Name} from {Describe(from)}: {why}"));
+
+    // ------------------------------------------------------------------ stages
+
+    private void NextStage()
+    {
+        if (Finishing) return;
+        if (_stage is { Kind: PlannedKind.Rl })
+        {
+            // Every rollout of a finished RL stage must have been used; anything still queued was lost.
+            long lost = _books[WorkKind.Rollout].Pending + _books[WorkKind.Rollout].Leased + _books[WorkKind.Verify].Pending + _books[WorkKind.Verify].Leased;
+            if (lost > 0)
+            {
+                Emit(new CountMetric(CoordinatorCounter.ExperiencesLost, lost));
+                Emit(new Warn($"{_stage.Name}: {lost} rollout work item(s) never reached the learner"));
+            }
+            _books[WorkKind.Rollout].Clear();
+            _books[WorkKind.Verify].Clear();
+            _issued.Clear();
+        }
+        _stage = null;
+        Progress();
+        while (++_stageIndex < _plan.Count && _stageDone(_plan[_stageIndex].Name))
+            Emit(new Say($"{_plan[_stageIndex].Name}: done, skipped"));
+        if (_stageIndex >= _plan.Count) { Finish(null); return; }
+
+        var stage = _stage = _plan[_stageIndex];
+        _stageStarted = _time.GetUtcNow();
+        Emit(new Say($"stage {_stageIndex + 1}/{_plan.Count}: {stage.Name}"));
+        if (stage.Kind == PlannedKind.Eval)
+        {
+            // Every remaining evaluation at once: rollout nodes take them in parallel (evaluations close the plan).
+            for (int i = _stageIndex; i < _plan.Count; i++)
+                if (_plan[i].Kind == PlannedKind.Eval && !_stageDone(_plan[i].Name))
+                {
+                    long id = WorkId(_plan[i].Name, 0, 0);
+                    _books[WorkKind.Eval].Add(id, new EvalWork(id, _plan[i].To));
+                    _evalStarted[id] = _time.GetUtcNow();
+                }
+            Dispatch();
+            return;
+        }
+        if (stage.Kind == PlannedKind.Rl)
+        {
+            _stageRun = _run.ForStage(stage);
+            _policyVersions.Clear();
+            _verified.Clear();
+            _stepWaiters.Clear();
+            _requestedStep.Clear();
+            _draws.Clear();
+            _complete.Clear();
+            _nextIssueStep = -1; // set by the learner's first step request (it may resume mid-stage)
+        }
+        foreach (var learner in Learners()) Emit(new SendTo(learner.Id, ToRunStage(stage)));
+    }
+
+    /// <summary>Learner rank 0 finished the current stage: the next one starts (or the run ends).</summary>
+    public IReadOnlyList<CoordinatorEffect> StageCompleted(string from, StageCompleted c)
+    {
+        if (FromLeadLearner(from, c) is null || c.Stage != _stage?.Name) return Drain();
+        Emit(new Say($"{c.Stage}: done in {(_time.GetUtcNow() - _stageStarted).TotalSeconds:F0} s"));
+        NextStage();
+        return Drain();
+    }
+
+    /// <summary>A learner rank failed its stage: the run stops with its error.</summary>
+    public IReadOnlyList<CoordinatorEffect> StageFailed(string from, StageFailed f)
+    {
+        if (From(from, f, WorkerRole.Learner) is not null) Finish($"{f.Stage} failed on {Describe(from)}: {f.Error}");
+        return Drain();
+    }
+
+    private static RunStage ToRunStage(PlannedStage s) => new(s.Name, s.Kind.ToString(), s.From, s.To, s.Weighting, s.Guide);
+
+    // ------------------------------------------------------------------ RL
+
+    /// <summary>
+    /// Rank 0 announced a policy version; every rollout node hears it, and the steps it unblocks are issued.
+    /// Idempotent: rank 0 announces a version again when its learner waits long for a step.
+    /// </summary>
+    public IReadOnlyList<CoordinatorEffect> WeightsPublished(string from, WeightsPublished w)
+    {
+        if (FromLeadLearner(from, w) is null) return Drain();
+        if (_stage is { Kind: PlannedKind.Rl } current && w.Stage == current.Name && !_policyVersions.ContainsKey(w.Step)) Progress();
+        LatestVersion = Math.Max(LatestVersion, w.Version);
+        foreach (var m in _members.Values.Where(m => m.Role == WorkerRole.Rollout)) Emit(new SendTo(m.Id, w));
+        if (_stage is not { Kind: PlannedKind.Rl } stage || w.Stage != stage.Name) return Drain();
+        _policyVersions[w.Step] = w.Version;
+        IssueRollouts();
+        return Drain();
+    }
+
+    // Step s is generated by the policy after max(0, s − k) updates, k = max_staleness: rollouts run up to k
+    // steps ahead of the learner, and which policy made which rollout does not depend on timing (so a
+    // cluster run is reproducible and resumes exactly).
+    private void IssueRollouts()
+    {
+        var rl = _stageRun.Config.Rl;
+        string stage = _stage!.Name;
+        if (_nextIssueStep < 0) return;
+        while (_nextIssueStep < rl.Steps && _policyVersions.TryGetValue(Math.Max(0, _nextIssueStep - rl.MaxStaleness), out int version))
+        {
+            int step = _nextIssueStep++;
+            _verified[step] = [];
+            IssuePrompts(stage, step, 0, rl.PromptsPerStep, version);
+            _draws[step] = new StepDraws(1, rl.PromptsPerStep);
+        }
+        Dispatch();
+    }
+
+    private void IssuePrompts(string stage, int step, int firstPrompt, int count, int version)
+    {
+        int perWork = _run.Config.Cluster.PromptsPerWork;
+        for (int first = firstPrompt; first < firstPrompt + count; first += perWork)
+        {
+            long id = WorkId(stage, step, first);
+            var work = new RolloutWork(id, stage, step, first, perWork, version, RlPrompts.RolloutSeed(_stageRun.Seed, step, first));
+            _issued[id] = work;
+            _books[WorkKind.Rollout].Add(id, work);
+        }
+    }
+
+    // Once every issued prompt of a step is verified: DAPO refill (another round of prompts, when too few groups
+    // have mixed rewards and rounds are left) or the step is complete. Depends only on the verified rewards, so
+    // a run with nodes lost or reissued draws the same prompts.
+    private void OnStepVerified(int step, SortedDictionary<int, RolloutRecord[]> units)
+    {
+        var rl = _stageRun.Config.Rl;
+        if (_complete.Contains(step) || !_draws.TryGetValue(step, out var draws) || units.Values.Sum(u => u.Length) < draws.Prompts * rl.GroupSize) return;
+        int next = 0;
+        if (rl.DynamicSampling && rl.MaxRefillRounds > 0)
+        {
+            var keep = units.Values.SelectMany(u => u).GroupBy(r => r.Prompt).OrderBy(g => g.Key)
+                .Select(g => DynamicSampling.KeepGroup(g.Select(r => LearningReward(r, rl)).ToArray())).ToArray();
+            next = DynamicSamplingRefill.NextRoundPrompts(keep, rl.PromptsPerStep, draws.Rounds, rl.MaxRefillRounds, _run.Config.Cluster.PromptsPerWork);
+        }
+        if (next == 0) { _complete.Add(step); TrySendStep(step); return; }
+        int version = _policyVersions[Math.Max(0, step - rl.MaxStaleness)];
+        IssuePrompts(_stage!.Name, step, DynamicSamplingRefill.FirstPromptOfRound(draws.Rounds, rl.PromptsPerStep), next, version);
+        _draws[step] = new StepDraws(draws.Rounds + 1, draws.Prompts + next);
+    }
+
+    // As the learner sees it (GrpoLearner.LearningReward), so both keep the same groups.
+    private static double LearningReward(RolloutRecord r, RlSection rl) => rl.OverlongBuffer > 0
+        ? OverlongPenalty.Apply(r.Reward, r.CompletionIds.Length, rl.MaxNewTokens, rl.OverlongBuffer)
+        : r.Reward;
+
+    /// <summary>
+    /// A rollout node's result: rollouts made with the policy the schedule names go to the verifiers; others
+    /// (a node that missed an announcement) are counted stale and the work is issued again under a fresh id.
+    /// </summary>
+    public IReadOnlyList<CoordinatorEffect> RolloutsDone(string from, RolloutsDone done)
+    {
+        if (From(from, done, WorkerRole.Rollout) is null) return Drain();
+        if (_books[WorkKind.Rollout].Work(done.WorkId) is RolloutWork lease && Contradicts(done, lease) is { } why)
+        {
+            Reject(RejectReasons.BadContent, from, done, why);
+            return Drain();
+        }
+        if (!Accept(WorkKind.Rollout, done.WorkId, done.Stage, from, done)) return Drain();
+        var rl = _stageRun.Config.Rl;
+        int required = _policyVersions.GetValueOrDefault(Math.Max(0, done.Step - rl.MaxStaleness), -1);
+        if (done.Rollouts.Any(r => r.PolicyVersion != required) && _issued.Remove(done.WorkId, out var original))
+        {
+            // Made with another policy than the schedule asks for: rejected and generated again under a fresh id
+            // (derived, not drawn, so the same events give the same ids).
+            Emit(new CountMetric(CoordinatorCounter.ExperiencesStale, done.Rollouts.Length));
+            long again = WorkId($"{done.Stage}#again{++_staleReissues}", done.Step, original.FirstPrompt);
+            _issued[again] = original with { WorkId = again, WeightsVersion = required };
+            _books[WorkKind.Rollout].Add(again, _issued[again]);
+            Emit(new Warn($"{done.Stage} step {done.Step}: rollouts made with an unexpected policy version were rejected and reissued"));
+        }
+        else
+        {
+            foreach (var r in done.Rollouts) Emit(new CountMetric(CoordinatorCounter.Staleness, LatestVersion - r.PolicyVersion));
+            _books[WorkKind.Verify].Add(done.WorkId, new VerifyWork(done.WorkId, done.Stage, done.Step, done.Rollouts));
+        }
+        Dispatch();
+        return Drain();
+    }
+
+    // What makes a rollout result unusable for its lease: another stage or step, prompts outside the lease, more completions than asked.
+    private string? Contradicts(RolloutsDone done, RolloutWork lease)
+    {
+        if (done.Stage != lease.Stage || done.Step != lease.Step) return $"work {done.WorkId} is for {lease.Stage} step {lease.Step}, the result says {Printable(done.Stage)} step {done.Step}";
+        int group = _stageRun.Config.Rl.GroupSize;
+        if (done.Rollouts.Length == 0 || done.Rollouts.Length > lease.PromptCount * group) return $"{done.Rollouts.Length} rollouts for {lease.PromptCount} prompts × {group}";
+        if (done.Rollouts.Any(r => r.Prompt < lease.FirstPrompt || r.Prompt >= lease.FirstPrompt + lease.PromptCount))
+            return $"a rollout names a prompt outside {lease.FirstPrompt}..{lease.FirstPrompt + lease.PromptCount - 1}";
+        return null;
+    }
+
+    /// <summary>A verifier's result: the rollouts join their step, which is sent to the learners once complete.</summary>
+    public IReadOnlyList<CoordinatorEffect> Verified(string from, RolloutsVerified v)
+    {
+        if (From(from, v, WorkerRole.Verifier) is null) return Drain();
+        if (_books[WorkKind.Verify].Work(v.WorkId) is VerifyWork lease
+            && (v.Stage != lease.Stage || v.Step != lease.Step || !v.Rollouts.Select(r => r.Prompt).SequenceEqual(lease.Rollouts.Select(r => r.Prompt))))
+        {
+            Reject(RejectReasons.BadContent, from, v, $"work {v.WorkId} does not return the rollouts it was given ({lease.Stage} step {lease.Step}, {lease.Rollouts.Length} rollouts)");
+            return Drain();
+        }
+        if (!Accept(WorkKind.Verify, v.WorkId, v.Stage, from, v) || !_verified.TryGetValue(v.Step, out var units)) return Drain();
+        units[v.Rollouts.Min(r => r.Prompt)] = v.Rollouts;
+        OnStepVerified(v.Step, units);
+        Dispatch();
+        return Drain();
+    }
+
+    /// <summary>
+    /// A learner asks for a step's verified rollouts. Its first request says where it is (generation starts
+    /// there); a step is sent once complete. Idempotent: a learner asks again while it waits (a batch may be lost).
+    /// </summary>
+    public IReadOnlyList<CoordinatorEffect> RequestRlStep(string from, RequestRlStep r)
+    {
+        if (From(from, r, WorkerRole.Learner) is null || _stage?.Name != r.Stage) return Drain();
+        if (r.Step > _requestedStep.GetValueOrDefault(from, -1)) { _requestedStep[from] = r.Step; Progress(); }
+        ForgetStepsEveryLearnerHas();
+        if (_nextIssueStep < 0)
+        {
+            _nextIssueStep = r.Step; // where the learner is: generation starts here and runs ahead of it
+            IssueRollouts();
+        }
+        if (!_stepWaiters.TryGetValue(r.Step, out var waiters)) _stepWaiters[r.Step] = waiters = [];
+        if (!waiters.Contains(from)) waiters.Add(from);
+        TrySendStep(r.Step);
+        return Drain();
+    }
+
+    private void TrySendStep(int step)
+    {
+        if (!_complete.Contains(step) || !_verified.TryGetValue(step, out var units)) return;
+        if (!_stepWaiters.Remove(step, out var waiters)) return;
+        var batch = new RlStepBatch(_stage!.Name, step, units.Values.SelectMany(u => u).OrderBy(r => r.Prompt).ToArray());
+        Progress();
+        foreach (string learner in waiters) Emit(new SendTo(learner, batch));
+    }
+
+    // A step's batch is kept until every learner has asked for a later step: sent is not delivered, and a
+    // learner whose batch was lost asks again.
+    private void ForgetStepsEveryLearnerHas()
+    {
+        var learners = Learners();
+        if (learners.Count == 0) return;
+        int floor = learners.Min(l => _requestedStep.GetValueOrDefault(l.Id, -1));
+        foreach (int step in _verified.Keys.Where(s => s < floor).ToList())
+        {
+            _verified.Remove(step);
+            _draws.Remove(step);
+            _complete.Remove(step);
+        }
+    }
+
+    // ------------------------------------------------------------------ guide
+
+    /// <summary>
+    /// A learner's mid-training batch for the guide. Idempotent: a batch still queued or leased is waited for;
+    /// one already scored gets its scores again (the answer may have been lost).
+    /// </summary>
+    public IReadOnlyList<CoordinatorEffect> GuideWork(string from, GuideWork work)
+    {
+        if (From(from, work, WorkerRole.Learner) is null) return Drain();
+        var book = _books[WorkKind.Guide];
+        if (book.IsCompleted(work.WorkId))
+        {
+            if (_guideDelivered.TryGetValue(work.WorkId, out var scored)) Emit(new SendTo(from, scored));
+            return Drain();
+        }
+        _guideRequesters.TryAdd(work.WorkId, from);
+        if (book.TryAdd(work.WorkId, work)) Progress();
+        Dispatch();
+        return Drain();
+    }
+
+    /// <summary>A guide node's scores go to the learner that asked for them.</summary>
+    public IReadOnlyList<CoordinatorEffect> GuideScored(string from, GuideScored scored)
+    {
+        if (From(from, scored, WorkerRole.Guide) is null || !Accept(WorkKind.Guide, scored.WorkId, null, from, scored)) return Drain();
+        if (_guideRequesters.Remove(scored.WorkId, out var learner))
+        {
+            _guideDelivered[scored.WorkId] = scored;
+            _guideDeliveredOrder.Enqueue(scored.WorkId);
+            while (_guideDeliveredOrder.Count > GuideResultsKept) _guideDelivered.Remove(_guideDeliveredOrder.Dequeue());
+            Emit(new SendTo(learner, scored));
+        }
+        Dispatch();
+        return Drain();
+    }
+
+    // ------------------------------------------------------------------ evaluation
+
+    /// <summary>An evaluation's rows: recorded in the run directory; the run ends with the last one.</summary>
+    public IReadOnlyList<CoordinatorEffect> EvalDone(string from, EvalDone done)
+    {
+        if (From(from, done, WorkerRole.Rollout) is null) return Drain();
+        // The model name becomes file names in the run directory: it must be a plain name and the one its lease names.
+        var lease = _books[WorkKind.Eval].Work(done.WorkId) as EvalWork;
+        string? bad = RunPaths.Problem(done.Model) ?? (lease is not null && lease.Model != done.Model ? $"is not the model of work {done.WorkId} ({lease.Model})" : null);
+        if (bad is not null)
+        {
+            Reject(RejectReasons.BadContent, from, done, $"model '{Printable(done.Model)}': {bad}");
+            return Drain();
+        }
+        if (!Accept(WorkKind.Eval, done.WorkId, null, from, done)) return Drain();
+        IReadOnlyList<ResultRow> rows;
+        try { rows = ResultsFile.RowsFromJson(done.RowsJson); }
+        catch (JsonException e) { Finish($"evaluation of {done.Model} sent unreadable rows: {e.Message}"); return Drain(); }
+        Emit(new RecordEvaluation(done.Model, rows, _evalStarted.GetValueOrDefault(done.WorkId, _time.GetUtcNow())));
+        var id = rows.FirstOrDefault(r => r.Split == "id" && r.K == 1);
+        Emit(new Say($"eval:{done.Model}: done by {Describe(from)}" + (id is null ? "" : $", ID greedy pass@1 {id.PassAtK:F3} (n={id.N})")));
+        if (_books[WorkKind.Eval].Pending == 0 && _books[WorkKind.Eval].Leased == 0) Finish(null);
+        else Dispatch();
+        return Drain();
+    }
+
+    // ------------------------------------------------------------------ work pulling
+
+    /// <summary>A worker asks for <c>Count</c> more items of a kind its role takes.</summary>
+    public IReadOnlyList<CoordinatorEffect> RequestWork(string from, RequestWork r)
+    {
+        if (!WorkKindNames.TryParse(r.Kind, out var kind) || kind == WorkKind.Eval)
+        {
+            Reject(RejectReasons.BadContent, from, r, $"unknown work kind '{Printable(r.Kind)}'");
+            return Drain();
+        }
+        if (From(from, r, WorkKindNames.Worker(kind)) is null) return Drain();
+        AddCredit(kind, from, r.Count);
+        Dispatch();
+        return Drain();
+    }
+
+    /// <summary>A failed lease goes to the next worker; work that fails <see cref="MaxAttempts"/> times stops the run with its error.</summary>
+    public IReadOnlyList<CoordinatorEffect> WorkFailed(string from, WorkFailed f)
+    {
+        if (From(from, f, WorkerRoles.All) is null) return Drain();
+        if (!WorkKindNames.TryParse(f.Kind, out var kind)) { Reject(RejectReasons.BadContent, from, f, $"unknown work kind '{Printable(f.Kind)}'"); return Drain(); }
+        var book = _books[kind];
+        if (!book.Release(f.WorkId, from))
+        {
+            Reject(book.Knows(f.WorkId) && !book.IsCompleted(f.WorkId) ? RejectReasons.NotLeaseHolder : RejectReasons.UnknownLease, from, f,
+                   $"{f.Kind} work {f.WorkId} is not leased to it");
+            return Drain();
+        }
+        int n = _failures[f.WorkId] = _failures.GetValueOrDefault(f.WorkId) + 1;
+        Emit(new CountMetric(CoordinatorCounter.LeasesReissued, 1, "failed"));
+        if (n >= MaxAttempts) Finish($"{f.Kind} work {f.WorkId} failed {n} times; last error from {Describe(from)}: {f.Error}");
+        else Dispatch();
+        return Drain();
+    }
+
+    /// <summary>Once a second: leases past their deadline go back to the queue and their holders get the credit back.</summary>
+    public IReadOnlyList<CoordinatorEffect> Tick()
+    {
+        foreach (var (kind, book) in _books)
+        {
+            var holders = book.ExpireDue();
+            if (holders.Count == 0) continue;
+            Emit(new CountMetric(CoordinatorCounter.LeasesReissued, holders.Count, "timeout"));
+            Emit(new Warn($"{holders.Count} {WorkKindNames.Name(kind)} lease(s) timed out and were reissued"));
+            // The credit a lease used comes back: a lease lost on the way would otherwise cost its worker that room for good.
+            foreach (string holder in holders)
+                if (_members.ContainsKey(holder)) AddCredit(WorkKindNames.CreditOf(kind), holder, 1);
+        }
+        Dispatch();
+        return Drain();
+    }
+
+    /// <summary>The run stops with <paramref name="error"/> (the stall watchdog, a send that cannot be made).</summary>
+    public IReadOnlyList<CoordinatorEffect> Stop(string error)
+    {
+        Finish(error);
+        return Drain();
+    }
+
+    // Whether a result is the first for its lease and comes from a worker that was handed it; duplicates are
+    // counted and dropped, results from others refused.
+    private bool Accept(WorkKind kind, long workId, string? stage, string from, IRemitMessage result)
+    {
+        switch (_books[kind].Complete(workId, from))
+        {
+            case LeaseBook<string>.Outcome.Duplicate:
+                Emit(new CountMetric(CoordinatorCounter.ExperiencesDuplicated, 1));
+                Emit(new Say($"dropped a duplicate {WorkKindNames.Name(kind)} result for work {workId}"));
+                return false;
+            case LeaseBook<string>.Outcome.Unknown:
+                Reject(RejectReasons.UnknownLease, from, result, $"{WorkKindNames.Name(kind)} work {workId} is not outstanding");
+                return false;
+            case LeaseBook<string>.Outcome.NotHolder:
+                Reject(RejectReasons.NotLeaseHolder, from, result, $"{WorkKindNames.Name(kind)} work {workId} was never leased to it");
+                return false;
+        }
+        Progress();
+        return stage is null || stage == _stage?.Name;
+    }
+
+    private void AddCredit(WorkKind kind, string worker, int count) =>
+        _credit[kind][worker] = _credit[kind].GetValueOrDefault(worker) + Math.Max(0, count); // "n more", on top of what it still has room for
+
+    // Gives pending work to workers with room for it; rollout nodes also run evaluations.
+    private void Dispatch()
+    {
+        if (Finishing) return;
+        Give(WorkKind.Rollout, WorkKind.Rollout);
+        Give(WorkKind.Rollout, WorkKind.Eval);
+        Give(WorkKind.Verify, WorkKind.Verify);
+        Give(WorkKind.Guide, WorkKind.Guide);
+    }
+
+    private void Give(WorkKind creditKind, WorkKind bookKind)
+    {
+        var book = _books[bookKind];
+        foreach (var (worker, room) in _credit[creditKind].ToList())
+        {
+            if (book.Pending == 0) return;
+            if (room <= 0) continue;
+            var work = book.Take(worker, room);
+            _credit[creditKind][worker] = room - work.Count;
+            foreach (var w in work) Emit(new SendTo(worker, (IRemitMessage)w));
+        }
+    }
+
+    // ------------------------------------------------------------------ what the run waits for
+
+    /// <summary>What the run waits for now, in words, or null when nothing is outstanding (a learner busy with a token stage).</summary>
+    public string? Awaited()
+    {
+        if (!Started || Finishing) return null;
+        var parts = new List<string>();
+        foreach (var (kind, book) in _books)
+            if (book.Pending + book.Leased > 0) parts.Add($"{WorkKindNames.Name(kind)} work ({book.Pending} waiting for a worker, {book.Leased} leased)");
+        foreach (int step in _stepWaiters.Keys.Order())
+        {
+            int needs = Math.Max(0, step - _stageRun.Config.Rl.MaxStaleness);
+            parts.Add(_policyVersions.ContainsKey(needs) || step < _nextIssueStep
+                ? $"the verified rollouts of {_stage?.Name} step {step}"
+                : $"the weights announcement of the policy for {_stage?.Name} step {needs} (learner rank 0 publishes it)");
+        }
+        if (_guideRequesters.Count > 0) parts.Add($"guide scores for {_guideRequesters.Count} learner batch(es)");
+        return parts.Count == 0 ? null : string.Join("; ", parts);
+    }
+
+    // Work ids are stable functions of what the work is, so a reissued lease keeps its id.
+    private static long WorkId(string stage, int step, int first) =>
+        (long)(ReMiT.Tasks.SplitMix64.Derive((ulong)StableHash(stage), ((ulong)step << 20) | (uint)first) >> 1);
+
+    private static long StableHash(string s)
+    {
+        ulong h = 1469598103934665603;
+        foreach (char c in s) h = (h ^ c) * 1099511628211;
+        return (long)h;
+    }
+
+    // Text from a message as one printable line (it goes to the console and the log).
+    internal static string Printable(string? text) =>
+        text is null ? "" : new string(text.Take(200).Select(c => char.IsControl(c) ? '?' : c).ToArray());
+
+    // ------------------------------------------------------------------ the end
+
+    private void Finish(string? error)
+    {
+        if (Finishing) return;
+        Finishing = true;
+        foreach (var book in _books.Values) book.Clear();
+        Emit(new FinishRun(error));
+    }
+
+    private void Progress() => Progressed++;
+
+    private void Emit(CoordinatorEffect effect) => _out.Add(effect);
+
+    private List<CoordinatorEffect> Drain()
+    {
+        var effects = _out.ToList();
+        _out.Clear();
+        return effects;
+    }
+}
