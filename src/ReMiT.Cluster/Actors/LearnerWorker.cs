@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
+using ReMiT.Cluster.Coordination;
 using ReMiT.Cluster.Hosting;
 using ReMiT.Cluster.Messages;
 using ReMiT.Cluster.Weights;
@@ -45,7 +46,7 @@ public sealed class LearnerWorker : RoleWorker
     }
 
     public LearnerWorker(IActorRef coordinator, NodeServices node)
-        : base("learner", coordinator, node, node.Collective.Rank, node.Collective.Size)
+        : base(WorkerRole.Learner, coordinator, node, node.Collective.Rank, node.Collective.Size)
     {
         _self = Self;
         Receive<RunStage>(OnRunStage);
@@ -55,6 +56,10 @@ public sealed class LearnerWorker : RoleWorker
         Receive<StageEnded>(e =>
         {
             _running = null;
+            // Batches prefetched for scoring that the stage ended without: nobody waits for them any more, and
+            // asking again would keep guide nodes scoring for a stage that is over.
+            foreach (var (id, request) in _guideScores)
+                if (request.Work.Stage == e.Stage && _guideScores.TryRemove(id, out _)) request.Scores.TrySetCanceled();
             if (e.Error is null) { if (Node.Collective.Rank == 0) Coordinator.Tell(new StageCompleted(e.Stage)); }
             else Coordinator.Tell(new StageFailed(e.Stage, e.Cancelled ? "cancelled" : e.Error));
             if (_queued is { } next && e.Error is null) { _queued = null; OnRunStage(next); }
@@ -62,6 +67,19 @@ public sealed class LearnerWorker : RoleWorker
     }
 
     protected override void OnRegistered(WorkerRegistered registered) { }
+
+    // A new coordinator knows nothing of this rank's outstanding requests: send them again now rather than at
+    // the next retry (rank 0's weights announcements go again with its next step request, see ClusterStepSource.Fetch).
+    protected override void OnReregistered(WorkerRegistered registered)
+    {
+        foreach (var request in _guideScores.Values)
+        {
+            request.LastSent = Stopwatch.GetTimestamp();
+            Coordinator.Tell(request.Work, Self);
+        }
+        if (_running is { } stage)
+            foreach (int step in _steps.Keys) Coordinator.Tell(new RequestRlStep(stage, step), Self);
+    }
 
     protected override void PreStart()
     {

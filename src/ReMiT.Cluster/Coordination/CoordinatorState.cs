@@ -208,6 +208,13 @@ public sealed class CoordinatorState
             _books[WorkKind.Verify].Clear();
             _issued.Clear();
         }
+        if (_stage is { } ended)
+        {
+            // Batches a learner prefetched for scoring beyond the stage's last step: nobody will train on them.
+            var unneeded = _books[WorkKind.Guide].Withdraw(w => w is GuideWork g && g.Stage == ended.Name);
+            foreach (long id in unneeded) _guideRequesters.Remove(id);
+            if (unneeded.Count > 0) Emit(new Say($"{ended.Name}: {unneeded.Count} prefetched guide batch(es) were not needed and were withdrawn"));
+        }
         _stage = null;
         Progress();
         while (++_stageIndex < _plan.Count && _stageDone(_plan[_stageIndex].Name))
@@ -451,6 +458,7 @@ public sealed class CoordinatorState
     {
         if (From(from, work, WorkerRole.Learner) is null) return Drain();
         var book = _books[WorkKind.Guide];
+        if (book.IsWithdrawn(work.WorkId)) return Drain(); // its stage is over
         if (book.IsCompleted(work.WorkId))
         {
             if (_guideDelivered.TryGetValue(work.WorkId, out var scored)) Emit(new SendTo(from, scored));
@@ -525,6 +533,7 @@ public sealed class CoordinatorState
         if (From(from, f, WorkerRoles.All) is null) return Drain();
         if (!WorkKindNames.TryParse(f.Kind, out var kind)) { Reject(RejectReasons.BadContent, from, f, $"unknown work kind '{Printable(f.Kind)}'"); return Drain(); }
         var book = _books[kind];
+        if (book.IsWithdrawn(f.WorkId)) return Drain(); // no longer wanted: nothing to reissue
         if (!book.Release(f.WorkId, from))
         {
             Reject(book.Knows(f.WorkId) && !book.IsCompleted(f.WorkId) ? RejectReasons.NotLeaseHolder : RejectReasons.UnknownLease, from, f,
@@ -575,6 +584,8 @@ public sealed class CoordinatorState
             case LeaseBook<string>.Outcome.Unknown:
                 Reject(RejectReasons.UnknownLease, from, result, $"{WorkKindNames.Name(kind)} work {workId} is not outstanding");
                 return false;
+            case LeaseBook<string>.Outcome.Withdrawn:
+                return false; // its stage ended before it was answered: not used, not a duplicate
             case LeaseBook<string>.Outcome.NotHolder:
                 Reject(RejectReasons.NotLeaseHolder, from, result, $"{WorkKindNames.Name(kind)} work {workId} was never leased to it");
                 return false;

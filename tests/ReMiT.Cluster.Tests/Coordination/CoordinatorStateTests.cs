@@ -244,4 +244,30 @@ public sealed class CoordinatorStateTests : IDisposable
         Assert.Equal([RejectReasons.BadContent], Refusals(_state.RequestWork(RolloutA, new RequestWork("mine", 1))));
         Assert.Equal([RejectReasons.BadContent], Refusals(_state.RequestWork(RolloutA, new RequestWork(WorkKinds.Eval, 1))));
     }
+
+    [Fact]
+    public void StageCompleted_GuideBatchesPrefetchedBeyondTheStage_AreWithdrawnAndTheirLateScoresDroppedQuietly()
+    {
+        var mid = _run.Plan.First(p => p.Kind == PlannedKind.MidTrain);
+        var state = new CoordinatorState(_run, name => _run.Plan.TakeWhile(p => p != mid).Any(p => p.Name == name), _clock);
+        const string guide = "akka://remit@10.0.0.7:1/user/guide";
+        Assert.Equal(mid.Name, Sent<RunStage>(state.Register(Member(Learner, WorkerRole.Learner)), Learner).Stage);
+        state.Register(Member(guide, WorkerRole.Guide));
+        var leased = new GuideWork(11, mid.Name, "base+rl", 1, 1, [1], [2]);
+        var queued = new GuideWork(12, mid.Name, "base+rl", 1, 1, [1], [2]);
+        state.GuideWork(Learner, leased);
+        state.GuideWork(Learner, queued);
+        Assert.Equal(leased, Sent<GuideWork>(state.RequestWork(guide, new RequestWork(WorkKinds.Guide, 1)), guide));
+        Assert.Contains("guide scores for 2 learner batch(es)", state.Awaited());
+
+        var completed = state.StageCompleted(Learner, new StageCompleted(mid.Name));
+        Assert.Contains(completed.OfType<Say>(), s => s.Line.Contains("2 prefetched guide batch(es) were not needed", StringComparison.Ordinal));
+        Assert.Equal((0, 0), (state.Pending(WorkKind.Guide), state.Leased(WorkKind.Guide)));
+        Assert.DoesNotContain("guide", state.Awaited() ?? "", StringComparison.Ordinal);
+        // The guide's late answer: not used, not refused, not a duplicate; the learner asking again changes nothing.
+        var late = state.GuideScored(guide, new GuideScored(11, [-0.5f]));
+        Assert.DoesNotContain(late, e => e is Refuse or CountMetric or SendTo);
+        Assert.Empty(state.GuideWork(Learner, queued));
+        Assert.Equal(0, state.Pending(WorkKind.Guide));
+    }
 }

@@ -176,4 +176,20 @@ public sealed class LeaseBookTests
         Assert.False(book.TryAdd(1, "again"));
         Assert.True(book.IsCompleted(1));
     }
+
+    [Fact]
+    public void Withdraw_PendingAndLeasedItems_LeaveTheBook_AndALateResultIsWithdrawnNotDuplicate()
+    {
+        var book = NewBook();
+        book.Add(1, "old-1");
+        book.Add(2, "old-2");
+        book.Add(3, "new-3");
+        book.Take("a", 1); // old-1 leased
+        Assert.Equal([1L, 2L], book.Withdraw(w => ((string)w).StartsWith("old", StringComparison.Ordinal)).Order());
+        Assert.Equal((1, 0), (book.Pending, book.Leased));
+        Assert.Equal(LeaseBook<string>.Outcome.Withdrawn, book.Complete(1, "a"));
+        Assert.True(book.IsWithdrawn(2));
+        Assert.False(book.TryAdd(2, "old-2")); // asked for again: not queued again
+        Assert.Equal(["new-3"], book.Take("a", 5));
+    }
 }
