@@ -30,6 +30,7 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly TextWriter _console; // progress lines people read (warnings go to the Akka log)
     private readonly CoordinatorState _state;
+    private readonly CoordinatorJournal _journal;
     private readonly Dictionary<string, IActorRef> _refs = [];  // member id → its actor
     private readonly RejectionLog _rejections;
     private readonly int _messageCap;          // cluster.max_message_mib, in bytes
@@ -49,6 +50,13 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
         _metrics = metrics;
         _finished = finished;
         _state = new CoordinatorState(run, stage => StageRunner.IsDone(run.RunDirectory, stage));
+        // An earlier coordinator on this run directory (the singleton moved, the process restarted): take over its journal.
+        string journalPath = CoordinatorJournal.PathIn(run.RunDirectory);
+        var journal = CoordinatorJournal.Read(journalPath);
+        if (journal.TornTail is { } torn) _log.Warning("{0}", torn);
+        _state.Restore(journal.Records);
+        if (_state.RestoredUnits > 0) console.WriteLine($"{journalPath}: {_state.RestoredUnits} verified rollout lease(s) restored from an earlier coordinator");
+        _journal = CoordinatorJournal.Open(journalPath, journal.GoodLength);
         _rejections = new RejectionLog(metrics, _log);
         _messageCap = ChunkAssembler.MessageCapOf(run.Config.Cluster);
         _stallTimeout = TimeSpan.FromSeconds(run.Config.Cluster.StallTimeoutS);
@@ -83,6 +91,22 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
     }
 
     protected override void PreStart() => Timers.StartPeriodicTimer("tick", new Tick(), TimeSpan.FromSeconds(1));
+
+    protected override void PostStop() => _journal.Dispose();
+
+    // A bug in a handler would otherwise restart this actor with an empty state while every worker still
+    // believes it is registered: the run stops with the error instead, and --resume continues it from the run
+    // directory and the journal (nothing journaled is lost).
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        try { return base.AroundReceive(receive, message); }
+        catch (Exception e) when (!_state.Finishing)
+        {
+            _log.Error(e, "the coordinator failed handling {0} from {1}", message.GetType().Name, Sender.Path);
+            Apply(_state.Stop($"the coordinator failed handling {message.GetType().Name}: {e.Message}; the run stops here and continues with --resume"));
+            return true;
+        }
+    }
 
     // ------------------------------------------------------------------ members
 
@@ -146,6 +170,10 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
         {
             switch (effect)
             {
+                case Persist persist:
+                    if (persist.Restart) _journal.Restart(persist.Record);
+                    else _journal.Append(persist.Record);
+                    break;
                 case SendTo send:
                     if (_refs.TryGetValue(send.Member, out var to)) Send(to, send.Message);
                     break;

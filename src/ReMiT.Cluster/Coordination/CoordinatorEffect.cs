@@ -12,6 +12,12 @@ public abstract record CoordinatorEffect;
 /// <summary>Send <paramref name="Message"/> to the registered member <paramref name="Member"/> (chunked when big).</summary>
 public sealed record SendTo(string Member, IRemitMessage Message) : CoordinatorEffect;
 
+/// <summary>
+/// Write <paramref name="Record"/> to the journal (fsync'd) before carrying out the effects after it;
+/// <paramref name="Restart"/>: the journal becomes this record alone (the snapshot at a stage boundary).
+/// </summary>
+public sealed record Persist(JournalRecord Record, bool Restart = false) : CoordinatorEffect;
+
 /// <summary>A progress line for the console (people read it).</summary>
 public sealed record Say(string Line) : CoordinatorEffect;
 

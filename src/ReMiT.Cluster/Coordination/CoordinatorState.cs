@@ -63,6 +63,10 @@ public sealed class CoordinatorState
     private int _nextIssueStep;
     private int _staleReissues;
 
+    // ---- from the journal of an earlier coordinator on this run directory ----
+    private string? _journaledStage;                                             // the stage the journal is about
+    private readonly Dictionary<(int Step, int First), RolloutRecord[]> _restored = []; // its verified rollouts, not yet reused
+
     private sealed record StepDraws(int Rounds, int Prompts);
 
     /// <param name="run">The run (plan, config, seed).</param>
@@ -107,6 +111,33 @@ public sealed class CoordinatorState
 
     /// <summary>Who <paramref name="id"/> is, in words (its role and rank once registered).</summary>
     public string Describe(string id) => _members.TryGetValue(id, out var m) ? m.ToString() : id;
+
+    /// <summary>
+    /// Takes over what an earlier coordinator on this run directory journaled (before the first registration):
+    /// the stage it was in and that stage's verified rollouts. They are reused, not generated again, when the
+    /// same lease comes due with the same policy version (after a learner's <c>--resume</c> republishes a policy
+    /// under a new version, the rollouts of the steps it generates are made again, as the learner requires).
+    /// </summary>
+    public void Restore(IEnumerable<JournalRecord> records)
+    {
+        if (Started) throw new InvalidOperationException("the journal is restored before the run starts.");
+        foreach (var record in records)
+        {
+            switch (record)
+            {
+                case StageStartedRecord s:
+                    _journaledStage = s.Stage;
+                    _restored.Clear();
+                    break;
+                case UnitVerifiedRecord u when u.Stage == _journaledStage:
+                    _restored[(u.Step, u.FirstPrompt)] = u.Rollouts;
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Verified rollouts restored from the journal and not (yet) reused.</summary>
+    public int RestoredUnits => _restored.Count;
 
     // ------------------------------------------------------------------ members
 
@@ -223,6 +254,12 @@ public sealed class CoordinatorState
 
         var stage = _stage = _plan[_stageIndex];
         _stageStarted = _time.GetUtcNow();
+        if (stage.Name != _journaledStage)
+        {
+            _journaledStage = stage.Name;
+            _restored.Clear();
+            Emit(new Persist(new StageStartedRecord(stage.Name), Restart: true));
+        }
         Emit(new Say($"stage {_stageIndex + 1}/{_plan.Count}: {stage.Name}"));
         if (stage.Kind == PlannedKind.Eval)
         {
@@ -299,22 +336,34 @@ public sealed class CoordinatorState
         {
             int step = _nextIssueStep++;
             _verified[step] = [];
-            IssuePrompts(stage, step, 0, rl.PromptsPerStep, version);
+            bool restored = IssuePrompts(stage, step, 0, rl.PromptsPerStep, version);
             _draws[step] = new StepDraws(1, rl.PromptsPerStep);
+            if (restored) OnStepVerified(step, _verified[step]);
         }
         Dispatch();
     }
 
-    private void IssuePrompts(string stage, int step, int firstPrompt, int count, int version)
+    // Queues the leases of prompts firstPrompt.. of a step; returns whether any was restored from the journal
+    // instead (verified already, made by the policy the schedule names), so the caller checks the step.
+    private bool IssuePrompts(string stage, int step, int firstPrompt, int count, int version)
     {
         int perWork = _run.Config.Cluster.PromptsPerWork;
+        bool restored = false;
         for (int first = firstPrompt; first < firstPrompt + count; first += perWork)
         {
+            if (_restored.Remove((step, first), out var units) && units.All(r => r.PolicyVersion == version))
+            {
+                _verified[step][first] = units;
+                restored = true;
+                Progress();
+                continue;
+            }
             long id = WorkId(stage, step, first);
             var work = new RolloutWork(id, stage, step, first, perWork, version, RlPrompts.RolloutSeed(_stageRun.Seed, step, first));
             _issued[id] = work;
             _books[WorkKind.Rollout].Add(id, work);
         }
+        return restored;
     }
 
     // Once every issued prompt of a step is verified: DAPO refill (another round of prompts, when too few groups
@@ -333,8 +382,9 @@ public sealed class CoordinatorState
         }
         if (next == 0) { _complete.Add(step); TrySendStep(step); return; }
         int version = _policyVersions[Math.Max(0, step - rl.MaxStaleness)];
-        IssuePrompts(_stage!.Name, step, DynamicSamplingRefill.FirstPromptOfRound(draws.Rounds, rl.PromptsPerStep), next, version);
+        bool restored = IssuePrompts(_stage!.Name, step, DynamicSamplingRefill.FirstPromptOfRound(draws.Rounds, rl.PromptsPerStep), next, version);
         _draws[step] = new StepDraws(draws.Rounds + 1, draws.Prompts + next);
+        if (restored) OnStepVerified(step, units);
     }
 
     // As the learner sees it (GrpoLearner.LearningReward), so both keep the same groups.
@@ -398,7 +448,9 @@ public sealed class CoordinatorState
             return Drain();
         }
         if (!Accept(WorkKind.Verify, v.WorkId, v.Stage, from, v) || !_verified.TryGetValue(v.Step, out var units)) return Drain();
-        units[v.Rollouts.Min(r => r.Prompt)] = v.Rollouts;
+        int first = v.Rollouts.Min(r => r.Prompt);
+        Emit(new Persist(new UnitVerifiedRecord(v.Stage, v.Step, first, v.Rollouts))); // before the step can go out
+        units[first] = v.Rollouts;
         OnStepVerified(v.Step, units);
         Dispatch();
         return Drain();

@@ -50,6 +50,7 @@ public static class ClusterNode
             if (options.Roles.Contains("coordinator"))
             {
                 if (run is null) throw new ArgumentException("the coordinator role needs a prepared run.");
+                CoordinatorJournal.Read(CoordinatorJournal.PathIn(run.RunDirectory)); // a damaged journal stops here, naming its file and line
                 system.ActorOf(ClusterSingletonManager.Props(
                     Props.Create(() => new Coordinator(run, node.Metrics, node.Finished, node.Log)),
                     PoisonPill.Instance,
