@@ -32,6 +32,7 @@ public sealed class LearnerWorker : RoleWorker
     private readonly IActorRef _self;
     private string? _running;
     private RunStage? _queued; // the next stage, named while this rank was still finishing the last one
+    private volatile ClusterStepSource? _rlSteps; // the RL stage running now (set on the learner thread)
 
     private sealed record StageEnded(string Stage, string? Error, bool Cancelled);
     private sealed record RetryTick;
@@ -69,7 +70,7 @@ public sealed class LearnerWorker : RoleWorker
     protected override void OnRegistered(WorkerRegistered registered) { }
 
     // A new coordinator knows nothing of this rank's outstanding requests: send them again now rather than at
-    // the next retry (rank 0's weights announcements go again with its next step request, see ClusterStepSource.Fetch).
+    // the next retry.
     protected override void OnReregistered(WorkerRegistered registered)
     {
         foreach (var request in _guideScores.Values)
@@ -77,6 +78,7 @@ public sealed class LearnerWorker : RoleWorker
             request.LastSent = Stopwatch.GetTimestamp();
             Coordinator.Tell(request.Work, Self);
         }
+        _rlSteps?.Reannounce(); // rank 0: the policies the waiting steps need, before the requests
         if (_running is { } stage)
             foreach (int step in _steps.Keys) Coordinator.Tell(new RequestRlStep(stage, step), Self);
     }
@@ -167,10 +169,11 @@ public sealed class LearnerWorker : RoleWorker
             {
                 case PlannedKind.Pretrain: runner.Pretrain(stage); break;
                 case PlannedKind.MidTrain: runner.MidTrain(stage, (rows, cols, inputs, targets) => SubmitGuideWork(stage, rows, cols, inputs, targets), Node.Run.Config.Cluster.GuidePrefetch); break;
-                case PlannedKind.Rl: runner.Rl(stage, new ClusterStepSource(this, stage.Name)); break;
+                case PlannedKind.Rl: runner.Rl(stage, _rlSteps = new ClusterStepSource(this, stage.Name)); break;
                 case PlannedKind.Sft: runner.Sft(stage); break;
                 default: throw new InvalidOperationException($"learners do not run {stage.Kind} stages.");
             }
+            _rlSteps = null;
             if (stage.Kind == PlannedKind.Rl && Node.Collective.Rank == 0) WeightsStore.PruneStage(Node.RunDirectory, stage.Name, keepFromStep: int.MaxValue);
             return new StageEnded(stage.Name, null, false);
         }
@@ -238,6 +241,14 @@ public sealed class LearnerWorker : RoleWorker
             Span<float> shared = [version];
             node.Collective.Broadcast(shared, root: 0);
             return (long)shared[0];
+        }
+
+        /// <summary>Rank 0: every announcement still kept, again (a new coordinator knows none of them).</summary>
+        public void Reannounce()
+        {
+            WeightsPublished[] again;
+            lock (_announced) again = [.. _announced];
+            foreach (var a in again) owner.Coordinator.Tell(a, owner._self);
         }
 
         private void Announce(WeightsPublished announcement)

@@ -27,8 +27,7 @@ public abstract class RoleWorker : ReceiveActor, IWithTimers
     private readonly CoordinatorIdentity _coordinator;
     private readonly RejectionLog _rejections;
     private ChunkAssembler? _assembler;
-    private bool _registered, _everRegistered;
-    private UniqueAddress? _registeredWith; // the node the coordinator ran on when it answered
+    private readonly CoordinatorRegistration<UniqueAddress> _registration = new();
 
     private sealed record RegisterTick;
 
@@ -49,11 +48,12 @@ public abstract class RoleWorker : ReceiveActor, IWithTimers
         Receive<RegisterTick>(_ => OnRegisterTick());
         Receive<WorkerRegistered>(r =>
         {
-            if (_registered) return; // an answer to a repeated registration
-            _registered = true;
-            _registeredWith = _coordinator.Host();
-            if (!_everRegistered) { _everRegistered = true; OnRegistered(r); }
-            else OnReregistered(r);
+            switch (_registration.Answered(_coordinator.Host()))
+            {
+                case true: OnRegistered(r); break;
+                case false: OnReregistered(r); break;
+                default: break; // an answer to a repeated registration
+            }
         });
         Receive<RunFinished>(f => Node.Finished.TrySetResult(f.Error));
         // Big messages arrive in chunks; the whole message is handled as if it came in one piece.
@@ -102,13 +102,11 @@ public abstract class RoleWorker : ReceiveActor, IWithTimers
     // refuses everything it sends: register with it, then re-send what is outstanding (OnReregistered).
     private void OnRegisterTick()
     {
-        if (!_registered) { Register(); return; }
-        if (_coordinator.Host() is { } now && !now.Equals(_registeredWith))
-        {
-            Log.Warning("the coordinator moved from {0} to {1}; registering with it again", _registeredWith?.ToString() ?? "nowhere", now);
-            _registered = false;
-            Register();
-        }
+        var now = _coordinator.Host();
+        bool moved = _registration.Registered;
+        if (!_registration.Due(now)) return;
+        if (moved) Log.Warning("the coordinator moved from {0} to {1}; registering with it again", _registration.AnsweredFrom?.ToString() ?? "nowhere", now);
+        Register();
     }
 
     /// <summary>Asks the coordinator for <paramref name="count"/> more items of <paramref name="kind"/>.</summary>
