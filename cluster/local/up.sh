@@ -13,8 +13,8 @@
 # Environment: REMIT (the remit command; default: the Release build, built if missing),
 # REMIT_BASE_PORT (first Akka port, default 4053), REMIT_METRICS_BASE (first metrics port, default 9464),
 # REMIT_REJOIN_TIMEOUT_S (how long a restarted coordinator may wait for the learners, default 60).
-# A node that dies is started again, as Kubernetes restarts a pod: worker nodes rejoin and carry on; a
-# restarted coordinator cannot (see "The coordinator" below), so the run then stops and --resume continues it.
+# A node that dies is started again, as Kubernetes restarts a pod: worker nodes rejoin and carry on, and so
+# does a restarted coordinator (see "The coordinator" below).
 # Every node runs in its own process group; whatever way up.sh ends, none is left running.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -167,9 +167,9 @@ supervise() {
 
 # ---- the coordinator
 echo "up.sh: coordinator on $seed (metrics :$metrics), logs in $out/logs"
-coord_args=(node --role coordinator --run-dir "$out" --hostname "$coordinator_address" --port "$seed_port" --metrics-port "$metrics" "${insecure_flag[@]}")
+coord_args=(node --role coordinator --run-dir "$out" --hostname "$coordinator_address" --metrics-port "$metrics" "${insecure_flag[@]}")
 if [ "$resume" = 1 ]; then first_args=(--resume); else first_args=(--preset "$preset" "${sets[@]}"); fi
-node_run coordinator "$REMIT" "${coord_args[@]}" "${first_args[@]}" >"$out/logs/coordinator.log" 2>&1 &
+node_run coordinator "$REMIT" "${coord_args[@]}" --port "$seed_port" "${first_args[@]}" >"$out/logs/coordinator.log" 2>&1 &
 coordinator_pid=$!
 started "$coordinator_pid"
 
@@ -182,9 +182,14 @@ for _ in $(seq 1 600); do
   sleep 0.5
 done
 
-common=(--seed-nodes "$seed" --run-dir "$out" --port 0)
-supervise verifier --role verifier "${common[@]}" --metrics-port "${metrics_ports[1]}" & started $!
-supervise guide --role guide "${common[@]}" --metrics-port "${metrics_ports[2]}" & started $!
+# The verifier and the guide listen on known ports: a restarted coordinator joins the running cluster
+# through them, and so does a restarted rollout node or learner once the coordinator has moved.
+verifier_port=$(free_port $((seed_port + 1)))
+guide_port=$(free_port $((verifier_port + 1)))
+rejoin_seeds="$scheme://remit@$(node_address verifier):$verifier_port,$scheme://remit@$(node_address guide):$guide_port"
+common=(--seed-nodes "$seed,$rejoin_seeds" --run-dir "$out" --port 0)
+supervise verifier --role verifier --seed-nodes "$seed" --run-dir "$out" --port "$verifier_port" --metrics-port "${metrics_ports[1]}" & started $!
+supervise guide --role guide --seed-nodes "$seed" --run-dir "$out" --port "$guide_port" --metrics-port "${metrics_ports[2]}" & started $!
 for i in $(seq 1 "$rollouts"); do
   supervise "rollout-$i" --role rollout "${common[@]}" --metrics-port "${metrics_ports[$((2 + i))]}" & started $!
 done
@@ -206,18 +211,20 @@ echo "up.sh: started coordinator, verifier, guide, $rollouts rollout node(s), $l
 tail -n +1 -f "$out/logs/coordinator.log" & started $!
 
 # The coordinator: a run that ends (done: 0; stopped with an error: 1) ends up.sh. A coordinator that dies
-# (killed: exit > 128) is started again on the run directory, as Kubernetes restarts a pod. It cannot pick
-# up the run, though: its state (stage, leases, RL steps) lived in the dead process's memory only, the
-# restarted process founds a new cluster of its own, and the running workers registered once with the old
-# one and never register again (coordinator state persistence and re-registration are not built yet). So
-# when no learner joins it within REMIT_REJOIN_TIMEOUT_S, up.sh stops every node and says to --resume,
-# which restarts the whole cluster from the run directory's checkpoints.
+# (killed: exit > 128) is started again on the run directory, as Kubernetes restarts a pod: it joins the
+# running cluster through the verifier and the guide (not as its own seed, which would found a second
+# cluster), the workers see the singleton's new incarnation and register with it again, re-sending what
+# they wait for, and it continues from the run directory and its journal (coordinator/journal.jsonl).
+# When no learner registers with it within REMIT_REJOIN_TIMEOUT_S, up.sh stops every node and says to
+# --resume, which restarts the whole cluster from the run directory's checkpoints.
 status=0
 wait "$coordinator_pid" || status=$?
 while [ "$status" -gt 128 ] && [ ! -e "$out/logs/.stopping" ]; do
   echo "up.sh: the coordinator died (exit $status); starting it again on $out" | tee -a "$out/logs/coordinator.log" >&2
   mark=$(stat -c %s "$out/logs/coordinator.log")
-  node_run coordinator "$REMIT" "${coord_args[@]}" --resume >>"$out/logs/coordinator.log" 2>&1 &
+  # On a port of its own: the dead incarnation's address is quarantined by nodes that were talking to it.
+  restart_port=$(free_port $((guide_port + 1)))
+  node_run coordinator "$REMIT" "${coord_args[@]}" --port "$restart_port" --seed-nodes "$rejoin_seeds" --resume >>"$out/logs/coordinator.log" 2>&1 &
   coordinator_pid=$!
   started "$coordinator_pid"
   rejoined=0
@@ -227,7 +234,7 @@ while [ "$status" -gt 128 ] && [ ! -e "$out/logs/.stopping" ]; do
     sleep 0.5
   done
   if [ "$rejoined" = 0 ] && kill -0 "$coordinator_pid" 2>/dev/null; then
-    echo "up.sh: the restarted coordinator got no learner within ${REMIT_REJOIN_TIMEOUT_S:-60} s (running nodes do not re-register with a new coordinator yet); stopping every node" | tee -a "$out/logs/coordinator.log" >&2
+    echo "up.sh: the restarted coordinator got no learner within ${REMIT_REJOIN_TIMEOUT_S:-60} s; stopping every node" | tee -a "$out/logs/coordinator.log" >&2
     status=1
     break
   fi

@@ -28,6 +28,16 @@ internal sealed class CoordinatorIdentity(IActorRef given, ActorSystem system)
         return Oldest(cluster.State.Members) is { } oldest && oldest.Address.Equals(address);
     }
 
+    /// <summary>
+    /// The node (with its incarnation) the coordinator singleton runs on now, as this node sees the cluster, or
+    /// null when none is up or this is no cluster node: a change means a new coordinator that knows no one.
+    /// </summary>
+    public UniqueAddress? Host()
+    {
+        if (((ExtendedActorSystem)system).Provider is not IClusterActorRefProvider) return null;
+        return Oldest(Akka.Cluster.Cluster.Get(system).State.Members)?.UniqueAddress;
+    }
+
     // Where the singleton manager runs the singleton: the oldest coordinator-role member still up
     // (or leaving, while it hands the singleton over).
     private static Member? Oldest(IEnumerable<Member> members)

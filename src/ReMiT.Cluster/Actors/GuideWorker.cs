@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using ReMiT.Cluster.Coordination;
 using ReMiT.Cluster.Hosting;
 using ReMiT.Cluster.Messages;
 using ReMiT.Cluster.Weights;
@@ -26,13 +27,13 @@ public sealed class GuideWorker : RoleWorker
     private GuideScorer? _guide;
     private string? _guideName;
 
-    public GuideWorker(IActorRef coordinator, NodeServices node) : base("guide", coordinator, node)
+    public GuideWorker(IActorRef coordinator, NodeServices node) : base(WorkerRole.Guide, coordinator, node)
     {
         Receive<GuideWork>(w =>
         {
             // The first item shows a run is under way (its config readable): take the rest of the prefetch depth.
             if (!_toppedUp && Node.Run.Config.Cluster.GuidePrefetch > 1)
-                Coordinator.Tell(new RequestWork(WorkKinds.Guide, Node.Run.Config.Cluster.GuidePrefetch - 1));
+                AskFor(WorkKind.Guide, Node.Run.Config.Cluster.GuidePrefetch - 1);
             _toppedUp = true;
             if (_computing == w.WorkId || _queued.Any(q => q.WorkId == w.WorkId)) return; // reissued to us while we still hold it: one answer will do
             _queued.Enqueue(w);
@@ -40,9 +41,12 @@ public sealed class GuideWorker : RoleWorker
         });
     }
 
-    protected override string? CreditKind => WorkKinds.Guide;
+    protected override WorkKind? CreditKind => WorkKind.Guide;
 
-    protected override void OnRegistered(WorkerRegistered registered) => Coordinator.Tell(new RequestWork(WorkKinds.Guide, 1));
+    protected override void OnRegistered(WorkerRegistered registered) => AskFor(WorkKind.Guide, 1);
+
+    // A new coordinator: the whole prefetch depth once a run is under way (the old coordinator's credit is gone).
+    protected override void OnReregistered(WorkerRegistered registered) => AskFor(WorkKind.Guide, _toppedUp ? Node.Run.Config.Cluster.GuidePrefetch : 1);
 
     protected override void OnComputed(long workId)
     {
@@ -54,7 +58,7 @@ public sealed class GuideWorker : RoleWorker
     {
         if (_computing is not null || !_queued.TryDequeue(out var w)) return;
         _computing = w.WorkId;
-        RunOffActor(w.WorkId, WorkKinds.Guide, () => Score(w), $"guide scores for {w.Stage}");
+        RunOffActor(w.WorkId, WorkKind.Guide, () => Score(w), $"guide scores for {w.Stage}");
     }
 
     protected override void PostStop() => _guide?.Dispose();

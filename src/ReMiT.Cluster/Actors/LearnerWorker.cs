@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
+using ReMiT.Cluster.Coordination;
 using ReMiT.Cluster.Hosting;
 using ReMiT.Cluster.Messages;
 using ReMiT.Cluster.Weights;
@@ -31,6 +32,7 @@ public sealed class LearnerWorker : RoleWorker
     private readonly IActorRef _self;
     private string? _running;
     private RunStage? _queued; // the next stage, named while this rank was still finishing the last one
+    private volatile ClusterStepSource? _rlSteps; // the RL stage running now (set on the learner thread)
 
     private sealed record StageEnded(string Stage, string? Error, bool Cancelled);
     private sealed record RetryTick;
@@ -45,7 +47,7 @@ public sealed class LearnerWorker : RoleWorker
     }
 
     public LearnerWorker(IActorRef coordinator, NodeServices node)
-        : base("learner", coordinator, node, node.Collective.Rank, node.Collective.Size)
+        : base(WorkerRole.Learner, coordinator, node, node.Collective.Rank, node.Collective.Size)
     {
         _self = Self;
         Receive<RunStage>(OnRunStage);
@@ -55,6 +57,10 @@ public sealed class LearnerWorker : RoleWorker
         Receive<StageEnded>(e =>
         {
             _running = null;
+            // Batches prefetched for scoring that the stage ended without: nobody waits for them any more, and
+            // asking again would keep guide nodes scoring for a stage that is over.
+            foreach (var (id, request) in _guideScores)
+                if (request.Work.Stage == e.Stage && _guideScores.TryRemove(id, out _)) request.Scores.TrySetCanceled();
             if (e.Error is null) { if (Node.Collective.Rank == 0) Coordinator.Tell(new StageCompleted(e.Stage)); }
             else Coordinator.Tell(new StageFailed(e.Stage, e.Cancelled ? "cancelled" : e.Error));
             if (_queued is { } next && e.Error is null) { _queued = null; OnRunStage(next); }
@@ -62,6 +68,20 @@ public sealed class LearnerWorker : RoleWorker
     }
 
     protected override void OnRegistered(WorkerRegistered registered) { }
+
+    // A new coordinator knows nothing of this rank's outstanding requests: send them again now rather than at
+    // the next retry.
+    protected override void OnReregistered(WorkerRegistered registered)
+    {
+        foreach (var request in _guideScores.Values)
+        {
+            request.LastSent = Stopwatch.GetTimestamp();
+            Coordinator.Tell(request.Work, Self);
+        }
+        _rlSteps?.Reannounce(); // rank 0: the policies the waiting steps need, before the requests
+        if (_running is { } stage)
+            foreach (int step in _steps.Keys) Coordinator.Tell(new RequestRlStep(stage, step), Self);
+    }
 
     protected override void PreStart()
     {
@@ -149,10 +169,11 @@ public sealed class LearnerWorker : RoleWorker
             {
                 case PlannedKind.Pretrain: runner.Pretrain(stage); break;
                 case PlannedKind.MidTrain: runner.MidTrain(stage, (rows, cols, inputs, targets) => SubmitGuideWork(stage, rows, cols, inputs, targets), Node.Run.Config.Cluster.GuidePrefetch); break;
-                case PlannedKind.Rl: runner.Rl(stage, new ClusterStepSource(this, stage.Name)); break;
+                case PlannedKind.Rl: runner.Rl(stage, _rlSteps = new ClusterStepSource(this, stage.Name)); break;
                 case PlannedKind.Sft: runner.Sft(stage); break;
                 default: throw new InvalidOperationException($"learners do not run {stage.Kind} stages.");
             }
+            _rlSteps = null;
             if (stage.Kind == PlannedKind.Rl && Node.Collective.Rank == 0) WeightsStore.PruneStage(Node.RunDirectory, stage.Name, keepFromStep: int.MaxValue);
             return new StageEnded(stage.Name, null, false);
         }
@@ -220,6 +241,14 @@ public sealed class LearnerWorker : RoleWorker
             Span<float> shared = [version];
             node.Collective.Broadcast(shared, root: 0);
             return (long)shared[0];
+        }
+
+        /// <summary>Rank 0: every announcement still kept, again (a new coordinator knows none of them).</summary>
+        public void Reannounce()
+        {
+            WeightsPublished[] again;
+            lock (_announced) again = [.. _announced];
+            foreach (var a in again) owner.Coordinator.Tell(a, owner._self);
         }
 
         private void Announce(WeightsPublished announcement)

@@ -1,5 +1,7 @@
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.Event;
+using ReMiT.Cluster.Coordination;
 using ReMiT.Cluster.Hosting;
 using ReMiT.Cluster.Messages;
 using ReMiT.Cluster.Messages.Serialization;
@@ -8,7 +10,8 @@ namespace ReMiT.Cluster.Actors;
 
 /// <summary>
 /// What every worker role shares: introduce itself to the coordinator (again every few seconds until
-/// answered, since the singleton may not be up yet), pull work in the amount it can hold, run each
+/// answered, since the singleton may not be up yet, and again whenever the singleton moves to another
+/// node or restarts, since the new coordinator knows no one: see <see cref="OnReregistered"/>), pull work in the amount it can hold, run each
 /// item's computation off the actor's thread and pipe the result back (so Receive never blocks),
 /// and stop when the run finishes. Only the current coordinator is obeyed: any protocol message
 /// from another sender (a stranger, another worker, a coordinator that is no longer the singleton)
@@ -19,21 +22,21 @@ public abstract class RoleWorker : ReceiveActor, IWithTimers
     protected readonly IActorRef Coordinator;
     protected readonly NodeServices Node;
     protected readonly ILoggingAdapter Log = Context.GetLogger();
-    private readonly string _role;
+    private readonly WorkerRole _role;
     private readonly int _rank, _size;
     private readonly CoordinatorIdentity _coordinator;
     private readonly RejectionLog _rejections;
     private ChunkAssembler? _assembler;
-    private bool _registered;
+    private readonly CoordinatorRegistration<UniqueAddress> _registration = new();
 
     private sealed record RegisterTick;
 
     /// <summary>A computation finished: its reply, or the error that stopped it.</summary>
-    private sealed record Computed(long WorkId, string Kind, IRemitMessage? Reply, string? Error);
+    private sealed record Computed(long WorkId, WorkKind Kind, IRemitMessage? Reply, string? Error);
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    protected RoleWorker(string role, IActorRef coordinator, NodeServices node, int rank = 0, int size = 1)
+    protected RoleWorker(WorkerRole role, IActorRef coordinator, NodeServices node, int rank = 0, int size = 1)
     {
         _role = role;
         _rank = rank;
@@ -42,13 +45,15 @@ public abstract class RoleWorker : ReceiveActor, IWithTimers
         Node = node;
         _coordinator = new CoordinatorIdentity(coordinator, Context.System);
         _rejections = new RejectionLog(node.Metrics, Log);
-        Receive<RegisterTick>(_ => { if (!_registered) Register(); });
+        Receive<RegisterTick>(_ => OnRegisterTick());
         Receive<WorkerRegistered>(r =>
         {
-            bool first = !_registered;
-            _registered = true;
-            Timers.Cancel("register");
-            if (first) OnRegistered(r);
+            switch (_registration.Answered(_coordinator.Host()))
+            {
+                case true: OnRegistered(r); break;
+                case false: OnReregistered(r); break;
+                default: break; // an answer to a repeated registration
+            }
         });
         Receive<RunFinished>(f => Node.Finished.TrySetResult(f.Error));
         // Big messages arrive in chunks; the whole message is handled as if it came in one piece.
@@ -58,10 +63,10 @@ public abstract class RoleWorker : ReceiveActor, IWithTimers
             if (c.Error is not null)
             {
                 Log.Error("{0}", c.Error);
-                Coordinator.Tell(new WorkFailed(c.WorkId, c.Kind, c.Error));
+                Coordinator.Tell(new WorkFailed(c.WorkId, WorkKindNames.Name(c.Kind), c.Error));
             }
             if (c.Reply is not null) Coordinator.Tell(c.Reply);
-            if (CreditKind is { } kind) Coordinator.Tell(new RequestWork(kind, 1));
+            if (CreditKind is { } kind) AskFor(kind, 1);
             OnComputed(c.WorkId);
         });
     }
@@ -72,7 +77,7 @@ public abstract class RoleWorker : ReceiveActor, IWithTimers
     {
         if (message is IRemitMessage && !_coordinator.IsCurrent(Sender))
         {
-            _rejections.Reject(RejectReasons.NotCoordinator, $"{message.GetType().Name} from {Sender.Path} (the {_role} obeys only the current coordinator)");
+            _rejections.Reject(RejectReasons.NotCoordinator, $"{message.GetType().Name} from {Sender.Path} (the {WorkerRoles.Name(_role)} obeys only the current coordinator)");
             return true;
         }
         return base.AroundReceive(receive, message);
@@ -90,25 +95,48 @@ public abstract class RoleWorker : ReceiveActor, IWithTimers
         Timers.StartPeriodicTimer("register", new RegisterTick(), TimeSpan.FromSeconds(3));
     }
 
-    private void Register() => Coordinator.Tell(new RegisterWorker(_role, _rank, _size, Environment.ProcessId, Environment.MachineName, Node.MetricsPort));
+    private void Register() => Coordinator.Tell(new RegisterWorker(WorkerRoles.Name(_role), _rank, _size, Environment.ProcessId, Environment.MachineName, Node.MetricsPort));
+
+    // Until answered: register again. Once answered: when the coordinator singleton now runs on another node
+    // (or on a restarted incarnation of the same address), the new coordinator does not know this worker and
+    // refuses everything it sends: register with it, then re-send what is outstanding (OnReregistered).
+    private void OnRegisterTick()
+    {
+        var now = _coordinator.Host();
+        bool moved = _registration.Registered;
+        if (!_registration.Due(now)) return;
+        if (moved) Log.Warning("the coordinator moved from {0} to {1}; registering with it again", _registration.AnsweredFrom?.ToString() ?? "nowhere", now);
+        Register();
+    }
+
+    /// <summary>Asks the coordinator for <paramref name="count"/> more items of <paramref name="kind"/>.</summary>
+    protected void AskFor(WorkKind kind, int count) => Coordinator.Tell(new RequestWork(WorkKindNames.Name(kind), count));
 
     /// <summary>The coordinator knows this worker: start pulling work.</summary>
     protected abstract void OnRegistered(WorkerRegistered registered);
+
+    /// <summary>
+    /// A new coordinator (the singleton moved or restarted) knows this worker now; it has no record of what
+    /// the old one handed out or was asked for. By default the worker asks for work as on its first
+    /// registration (its credit is gone with the old coordinator); leases it still computes are answered
+    /// as usual (the new coordinator refuses what it did not issue and reissues the work itself).
+    /// </summary>
+    protected virtual void OnReregistered(WorkerRegistered registered) => OnRegistered(registered);
 
     /// <summary>A computation's reply went out (or its failure was reported): e.g. start the next queued item.</summary>
     protected virtual void OnComputed(long workId) { }
 
     /// <summary>The work kind this worker asks for again after each item (null: it takes no leases, like learners).</summary>
-    protected virtual string? CreditKind => null;
+    protected virtual WorkKind? CreditKind => null;
 
     /// <summary>Fails a lease without computing it (e.g. it names something that cannot be used): reported as <see cref="WorkFailed"/>, then the next item is asked for.</summary>
-    protected void Fail(long workId, string kind, string error) => Self.Tell(new Computed(workId, kind, null, error));
+    protected void Fail(long workId, WorkKind kind, string error) => Self.Tell(new Computed(workId, kind, null, error));
 
     /// <summary>
     /// Runs a lease's computation on a pool thread; the reply goes to the coordinator, an error is
     /// reported as <see cref="WorkFailed"/>, and either way the worker asks for its next item.
     /// </summary>
-    protected void RunOffActor(long workId, string kind, Func<IRemitMessage?> compute, string what) =>
+    protected void RunOffActor(long workId, WorkKind kind, Func<IRemitMessage?> compute, string what) =>
         Task.Run(() => new Computed(workId, kind, compute(), null)).PipeTo(Self, failure: e =>
         {
             var inner = e is AggregateException a ? a.InnerException ?? e : e;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
+using ReMiT.Cluster.Coordination;
 using ReMiT.Cluster.Hosting;
 using ReMiT.Cluster.Messages;
 using ReMiT.Cluster.Weights;
@@ -28,14 +29,14 @@ public sealed class RolloutWorker : RoleWorker
     private readonly Queue<(long WorkId, Action Start)> _queued = new();
     private long? _running;
 
-    public RolloutWorker(IActorRef coordinator, NodeServices node) : base("rollout", coordinator, node)
+    public RolloutWorker(IActorRef coordinator, NodeServices node) : base(WorkerRole.Rollout, coordinator, node)
     {
-        Receive<RolloutWork>(w => Enqueue(w.WorkId, () => RunOffActor(w.WorkId, WorkKinds.Rollout, () => Generate(w), $"rollouts for {w.Stage} step {w.Step}")));
-        Receive<EvalWork>(w => Enqueue(w.WorkId, () => RunOffActor(w.WorkId, WorkKinds.Eval, () => Evaluate(w), $"evaluation of {w.Model}")));
+        Receive<RolloutWork>(w => Enqueue(w.WorkId, () => RunOffActor(w.WorkId, WorkKind.Rollout, () => Generate(w), $"rollouts for {w.Stage} step {w.Step}")));
+        Receive<EvalWork>(w => Enqueue(w.WorkId, () => RunOffActor(w.WorkId, WorkKind.Eval, () => Evaluate(w), $"evaluation of {w.Model}")));
         Receive<WeightsPublished>(_ => { }); // loaded when a lease asks for it
     }
 
-    protected override string? CreditKind => WorkKinds.Rollout;
+    protected override WorkKind? CreditKind => WorkKind.Rollout;
 
     private void Enqueue(long workId, Action start)
     {
@@ -57,7 +58,7 @@ public sealed class RolloutWorker : RoleWorker
         StartNext();
     }
 
-    protected override void OnRegistered(WorkerRegistered registered) => Coordinator.Tell(new RequestWork(WorkKinds.Rollout, 1));
+    protected override void OnRegistered(WorkerRegistered registered) => AskFor(WorkKind.Rollout, 1);
 
     protected override void PostStop() => _policy?.Dispose();
 

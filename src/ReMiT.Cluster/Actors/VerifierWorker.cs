@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using ReMiT.Cluster.Coordination;
 using ReMiT.Cluster.Hosting;
 using ReMiT.Cluster.Messages;
 using ReMiT.Training.Data;
@@ -19,13 +20,13 @@ public sealed class VerifierWorker : RoleWorker
     private readonly Dictionary<(string Stage, int Step), EvalItem[]> _prompts = [];
     private readonly HashSet<long> _inFlight = []; // a lease handed out again while we still score it is not scored twice
 
-    public VerifierWorker(IActorRef coordinator, NodeServices node) : base("verifier", coordinator, node)
+    public VerifierWorker(IActorRef coordinator, NodeServices node) : base(WorkerRole.Verifier, coordinator, node)
     {
         Receive<VerifyWork>(w =>
         {
             // The stage name becomes a file name (rl.ops = auto reads its calibration): a bad one fails this item only.
             try { RunPaths.StageName(w.Stage); }
-            catch (InvalidDataException e) { Fail(w.WorkId, WorkKinds.Verify, $"verify work {w.WorkId}: {e.Message}"); return; }
+            catch (InvalidDataException e) { Fail(w.WorkId, WorkKind.Verify, $"verify work {w.WorkId}: {e.Message}"); return; }
             // Prompts are cached on the actor's thread; scoring runs off it.
             if (!_prompts.TryGetValue((w.Stage, w.Step), out var items))
             {
@@ -33,15 +34,15 @@ public sealed class VerifierWorker : RoleWorker
                 _prompts[(w.Stage, w.Step)] = items = RlPrompts.ForStage(Node.Run, w.Stage).ForStep(w.Step); // stages may differ in ops (rl.ops = auto)
             }
             if (!_inFlight.Add(w.WorkId)) return;
-            RunOffActor(w.WorkId, WorkKinds.Verify, () => Verify(w, items), $"verifying {w.Stage} step {w.Step}");
+            RunOffActor(w.WorkId, WorkKind.Verify, () => Verify(w, items), $"verifying {w.Stage} step {w.Step}");
         });
     }
 
     protected override void OnComputed(long workId) => _inFlight.Remove(workId);
 
-    protected override string? CreditKind => WorkKinds.Verify;
+    protected override WorkKind? CreditKind => WorkKind.Verify;
 
-    protected override void OnRegistered(WorkerRegistered registered) => Coordinator.Tell(new RequestWork(WorkKinds.Verify, Credit));
+    protected override void OnRegistered(WorkerRegistered registered) => AskFor(WorkKind.Verify, Credit);
 
     private RolloutsVerified Verify(VerifyWork w, EvalItem[] items)
     {

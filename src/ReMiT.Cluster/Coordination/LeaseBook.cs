@@ -16,6 +16,7 @@ public sealed class LeaseBook<THolder>(TimeSpan leaseTimeout, TimeProvider? time
     private readonly LinkedList<(long Id, object Work)> _pending = new();
     private readonly Dictionary<long, Lease> _leased = [];
     private readonly HashSet<long> _completed = [];
+    private readonly HashSet<long> _withdrawn = []; // no longer wanted (their stage ended): a late result is dropped quietly
     // Everyone an item not yet completed was leased to: the current holder and those whose lease on it
     // timed out or who left (their late result is the same work, made from the same seed, and is used once).
     private readonly Dictionary<long, List<THolder>> _heldBy = [];
@@ -47,7 +48,34 @@ public sealed class LeaseBook<THolder>(TimeSpan leaseTimeout, TimeProvider? time
     }
 
     /// <summary>Whether <paramref name="id"/> is pending, leased or completed.</summary>
-    public bool Knows(long id) => _completed.Contains(id) || _leased.ContainsKey(id) || _pending.Any(p => p.Id == id);
+    public bool Knows(long id) => _completed.Contains(id) || _withdrawn.Contains(id) || _leased.ContainsKey(id) || _pending.Any(p => p.Id == id);
+
+    /// <summary>Whether <paramref name="id"/> was withdrawn (its stage ended before it was answered).</summary>
+    public bool IsWithdrawn(long id) => _withdrawn.Contains(id);
+
+    /// <summary>
+    /// Takes back every pending or leased item <paramref name="which"/> selects: nobody needs its result any more
+    /// (work prefetched for a stage that has ended). A late result for it is <see cref="Outcome.Withdrawn"/>,
+    /// neither used nor counted as a duplicate. Returns the ids withdrawn.
+    /// </summary>
+    public IReadOnlyList<long> Withdraw(Func<object, bool> which)
+    {
+        var ids = _pending.Where(p => which(p.Work)).Select(p => p.Id).Concat(_leased.Values.Where(l => which(l.Work)).Select(l => l.Id)).ToList();
+        foreach (long id in ids)
+        {
+            _leased.Remove(id);
+            _heldBy.Remove(id);
+            _withdrawn.Add(id);
+        }
+        var node = _pending.First;
+        while (node is not null)
+        {
+            var next = node.Next;
+            if (_withdrawn.Contains(node.Value.Id)) _pending.Remove(node);
+            node = next;
+        }
+        return ids;
+    }
 
     /// <summary>Whether <paramref name="id"/> was completed.</summary>
     public bool IsCompleted(long id) => _completed.Contains(id);
@@ -69,8 +97,9 @@ public sealed class LeaseBook<THolder>(TimeSpan leaseTimeout, TimeProvider? time
     }
 
     /// <summary>What a result means for the run.</summary>
-    /// <remarks><see cref="NotHolder"/>: the id is outstanding but <c>from</c> never held a lease on it (a stranger's or a confused worker's result).</remarks>
-    public enum Outcome { Accepted, Duplicate, Unknown, NotHolder }
+    /// <remarks><see cref="NotHolder"/>: the id is outstanding but <c>from</c> never held a lease on it (a stranger's or a confused worker's result).
+    /// <see cref="Withdrawn"/>: the item was withdrawn (<see cref="Withdraw"/>) and its result is no longer wanted.</remarks>
+    public enum Outcome { Accepted, Duplicate, Unknown, NotHolder, Withdrawn }
 
     /// <summary>
     /// Records a result for <paramref name="id"/> from <paramref name="from"/>. Accepted once, and only
@@ -80,6 +109,7 @@ public sealed class LeaseBook<THolder>(TimeSpan leaseTimeout, TimeProvider? time
     public Outcome Complete(long id, THolder from)
     {
         if (_completed.Contains(id)) return Outcome.Duplicate;
+        if (_withdrawn.Contains(id)) return Outcome.Withdrawn;
         if (!_heldBy.TryGetValue(id, out var holders)) return Outcome.Unknown;
         if (!holders.Contains(from)) return Outcome.NotHolder;
         _heldBy.Remove(id);

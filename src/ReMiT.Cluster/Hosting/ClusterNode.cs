@@ -5,6 +5,7 @@ using Akka.Cluster;
 using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
 using ReMiT.Cluster.Actors;
+using ReMiT.Cluster.Coordination;
 using ReMiT.Cluster.Hosting.Tls;
 using ReMiT.Cluster.Messages.Serialization;
 using ReMiT.Cluster.Metrics;
@@ -49,6 +50,7 @@ public static class ClusterNode
             if (options.Roles.Contains("coordinator"))
             {
                 if (run is null) throw new ArgumentException("the coordinator role needs a prepared run.");
+                CoordinatorJournal.Read(CoordinatorJournal.PathIn(run.RunDirectory)); // a damaged journal stops here, naming its file and line
                 system.ActorOf(ClusterSingletonManager.Props(
                     Props.Create(() => new Coordinator(run, node.Metrics, node.Finished, node.Log)),
                     PoisonPill.Instance,
@@ -58,15 +60,16 @@ public static class ClusterNode
                 ClusterSingletonProxySettings.Create(system).WithRole("coordinator").WithSingletonName("coordinator")), "coordinator-proxy");
             foreach (string role in options.Roles)
             {
-                Props? props = role switch
+                if (!WorkerRoles.TryParse(role, out var worker)) continue; // the coordinator (started above)
+                Props props = worker switch
                 {
-                    "rollout" => Props.Create(() => new RolloutWorker(proxy, node)),
-                    "verifier" => Props.Create(() => new VerifierWorker(proxy, node)),
-                    "guide" => Props.Create(() => new GuideWorker(proxy, node)),
-                    "learner" => Props.Create(() => new LearnerWorker(proxy, node)),
-                    _ => null,
+                    WorkerRole.Rollout => Props.Create(() => new RolloutWorker(proxy, node)),
+                    WorkerRole.Verifier => Props.Create(() => new VerifierWorker(proxy, node)),
+                    WorkerRole.Guide => Props.Create(() => new GuideWorker(proxy, node)),
+                    WorkerRole.Learner => Props.Create(() => new LearnerWorker(proxy, node)),
+                    _ => throw new ArgumentOutOfRangeException(nameof(options), role, "not a worker role"),
                 };
-                if (props is not null) system.ActorOf(props, role);
+                system.ActorOf(props, role);
             }
 
             using var stop = cancellation.Register(() => node.Finished.TrySetResult("cancelled"));

@@ -67,7 +67,16 @@ public sealed class RlPrompts(RlSection cfg, ulong seed, IReadOnlySet<string> he
     }
 
     /// <summary>Sampling seed for the rollouts of prompts starting at <paramref name="firstPrompt"/> of a step.</summary>
-    public long RolloutSeed(int step, int firstPrompt) => unchecked((long)ReMiT.Tasks.SplitMix64.Derive(StepSeed(step), (ulong)firstPrompt + 1));
+    public long RolloutSeed(int step, int firstPrompt) => RolloutSeed(seed, step, firstPrompt);
 
-    private ulong StepSeed(int step) => ReMiT.Tasks.SplitMix64.Derive(seed ^ 0x5EED_0F_6A9Dul, (ulong)step);
+    /// <summary>
+    /// The same seed from the run seed alone: the coordinator cuts steps into rollout work and needs no prompts
+    /// (building them would draw every step's problems and the held-out set for nothing).
+    /// </summary>
+    public static long RolloutSeed(ulong runSeed, int step, int firstPrompt) =>
+        unchecked((long)ReMiT.Tasks.SplitMix64.Derive(StepSeed(runSeed, step), (ulong)firstPrompt + 1));
+
+    private ulong StepSeed(int step) => StepSeed(seed, step);
+
+    private static ulong StepSeed(ulong runSeed, int step) => ReMiT.Tasks.SplitMix64.Derive(runSeed ^ 0x5EED_0F_6A9Dul, (ulong)step);
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Akka.Actor;
 using Akka.Configuration;
 using ReMiT.Cluster.Actors;
+using ReMiT.Cluster.Coordination;
 using ReMiT.Cluster.Messages;
 using ReMiT.Cluster.Messages.Serialization;
 using ReMiT.Cluster.Metrics;
@@ -239,6 +240,68 @@ public sealed class CoordinatorTrustTests : IDisposable
         Assert.Equal(1, Next<RlStepBatch>(learner.Seen).Step);
         Assert.True(metrics.LeasesReissued.WithLabels("timeout").Value >= 1);
         Assert.Equal(0, metrics.ExperiencesDuplicated.Value);
+    }
+
+    [Fact]
+    public async Task Coordinator_StoppedMidStepAndStartedAgainOnTheRunDirectory_ReusesTheVerifiedLeaseAndSendsTheWholeStep()
+    {
+        using var dir = new TempDir();
+        var config = ConfigLoader.Load(Path.Combine(ReMiT.Tests.Shared.RepoPaths.Root, "cluster", "presets", "smoke.json"), ["rl.dynamic_sampling=false"]);
+        var run = RunContext.Prepare(config, dir.Path, resume: false, TextWriter.Null);
+        var rl = run.Plan.First(p => p.Kind == PlannedKind.Rl);
+        foreach (var earlier in run.Plan.TakeWhile(p => p != rl))
+        {
+            string done = ReMiT.Training.Reporting.StageSummary.PathFor(dir.Path, earlier.Name);
+            Directory.CreateDirectory(Path.GetDirectoryName(done)!);
+            File.WriteAllText(done, "{}");
+        }
+        var learner = StartProbe(_cluster, "fo-learner");
+        var rollout = StartProbe(_cluster, "fo-rollout");
+        var verifier = StartProbe(_cluster, "fo-verifier");
+        void JoinAll(IActorRef coordinator)
+        {
+            foreach (var (probe, role) in new[] { (learner, "learner"), (rollout, "rollout"), (verifier, "verifier") })
+            {
+                probe.Ref.Tell(new SendAs(coordinator, new RegisterWorker(role, 0, 1, 1, "test", 0)));
+                Next<WorkerRegistered>(probe.Seen);
+            }
+            Assert.Equal(rl.Name, Next<RunStage>(learner.Seen).Stage);
+            learner.Ref.Tell(new SendAs(coordinator, new WeightsPublished(1, rl.Name, 0)));
+            learner.Ref.Tell(new SendAs(coordinator, new RequestRlStep(rl.Name, 0)));
+            verifier.Ref.Tell(new SendAs(coordinator, new RequestWork(WorkKinds.Verify, 8)));
+            rollout.Ref.Tell(new SendAs(coordinator, new RequestWork(WorkKinds.Rollout, 1)));
+        }
+        RolloutsVerified Answer(IActorRef coordinator, RolloutWork work)
+        {
+            int group = run.Config.Rl.GroupSize;
+            var rollouts = Enumerable.Range(0, work.PromptCount * group).Select(i => new RolloutRecord(
+                work.FirstPrompt + i / group, [1, 2], [3, 4], [-0.5f, -0.25f], work.WeightsVersion, true, 0, false)).ToArray();
+            rollout.Ref.Tell(new SendAs(coordinator, new RolloutsDone(work.WorkId, work.Stage, work.Step, rollouts)));
+            var verify = Next<VerifyWork>(verifier.Seen);
+            var verified = new RolloutsVerified(verify.WorkId, verify.Stage, verify.Step, verify.Rollouts.Select((r, i) => r with { Reward = i % 2 }).ToArray());
+            verifier.Ref.Tell(new SendAs(coordinator, verified));
+            return verified;
+        }
+
+        // The first coordinator gets step 0's first lease verified, then stops (its process died, say).
+        var first = _cluster.ActorOf(Props.Create(() => new Coordinator(run, new RemitMetrics(), new TaskCompletionSource<string?>(), TextWriter.Null)), "failover-1");
+        JoinAll(first);
+        var lease = Next<RolloutWork>(rollout.Seen);
+        Assert.Equal((0, 0), (lease.Step, lease.FirstPrompt));
+        var kept = Answer(first, lease);
+        var deadline = DateTime.UtcNow + Patience;
+        while (CoordinatorJournal.Read(CoordinatorJournal.PathIn(dir.Path)).Records.Count < 2 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.True(await first.GracefulStop(Patience));
+
+        // A second coordinator on the same run directory: the workers register with it again and the learner asks again.
+        var second = _cluster.ActorOf(Props.Create(() => new Coordinator(run, new RemitMetrics(), new TaskCompletionSource<string?>(), TextWriter.Null)), "failover-2");
+        JoinAll(second);
+        var next = Next<RolloutWork>(rollout.Seen);
+        Assert.Equal((0, 2), (next.Step, next.FirstPrompt)); // prompts 0-1 were verified before: not generated again
+        Answer(second, next);
+        var batch = Next<RlStepBatch>(learner.Seen);
+        Assert.Equal(run.Config.Rl.PromptsPerStep * run.Config.Rl.GroupSize, batch.Rollouts.Length);
+        DeepEqual.Assert(kept.Rollouts, batch.Rollouts.Take(kept.Rollouts.Length).ToArray());
     }
 
     [Fact]

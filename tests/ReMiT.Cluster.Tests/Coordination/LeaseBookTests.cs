@@ -4,22 +4,6 @@ namespace ReMiT.Cluster.Tests.Coordination;
 
 public sealed class LeaseBookTests
 {
-    /// <summary>A wall clock and a monotonic clock moved by hand, independently (as NTP can step the one and not the other).</summary>
-    private sealed class ManualClock : TimeProvider
-    {
-        private long _ticks = 1_000;
-        public DateTimeOffset Now { get; set; } = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        public override DateTimeOffset GetUtcNow() => Now;
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-        public override long GetTimestamp() => _ticks;
-        /// <summary>Time passes: both clocks move.</summary>
-        public void Advance(TimeSpan by)
-        {
-            _ticks += by.Ticks;
-            Now += by;
-        }
-    }
-
     private readonly ManualClock _clock = new();
     private LeaseBook<string> NewBook() => new(TimeSpan.FromSeconds(10), _clock);
 
@@ -191,5 +175,21 @@ public sealed class LeaseBookTests
         book.Complete(1, "a");
         Assert.False(book.TryAdd(1, "again"));
         Assert.True(book.IsCompleted(1));
+    }
+
+    [Fact]
+    public void Withdraw_PendingAndLeasedItems_LeaveTheBook_AndALateResultIsWithdrawnNotDuplicate()
+    {
+        var book = NewBook();
+        book.Add(1, "old-1");
+        book.Add(2, "old-2");
+        book.Add(3, "new-3");
+        book.Take("a", 1); // old-1 leased
+        Assert.Equal([1L, 2L], book.Withdraw(w => ((string)w).StartsWith("old", StringComparison.Ordinal)).Order());
+        Assert.Equal((1, 0), (book.Pending, book.Leased));
+        Assert.Equal(LeaseBook<string>.Outcome.Withdrawn, book.Complete(1, "a"));
+        Assert.True(book.IsWithdrawn(2));
+        Assert.False(book.TryAdd(2, "old-2")); // asked for again: not queued again
+        Assert.Equal(["new-3"], book.Take("a", 5));
     }
 }
