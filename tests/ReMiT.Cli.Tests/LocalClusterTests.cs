@@ -66,7 +66,7 @@ public sealed class LocalClusterTests(LocalClusterTests.ReferenceRun reference)
                                         "remit_weights_publish_duration_seconds", "remit_rollout_tokens_total", "remit_token_weight_mean" })
             Assert.Contains(name, seen);
         Assert.Equal(0, cluster["experiences_lost"]!.GetValue<double>());
-        Assert.Equal(0, cluster["experiences_duplicated"]!.GetValue<double>());
+        Assert.Equal(0, cluster["duplicate_results_dropped"]!.GetValue<double>());
 
         // Quality: the same evaluation rows as one process running the same config, and the same weights up to
         // the float rounding of averaging gradients over two ranks.
@@ -152,7 +152,7 @@ public sealed class LocalClusterTests(LocalClusterTests.ReferenceRun reference)
     /// <summary>
     /// A faulted run ended as the uninterrupted one: no experience lost, byte-identical models and the same
     /// evaluation rows (rollouts, guide scores and which policy generates which step do not depend on timing) — so
-    /// no experience was trained on twice. <c>experiences_duplicated</c> counts results that arrived twice and were
+    /// no experience was trained on twice. <c>duplicate_results_dropped</c> counts results that arrived twice and were
     /// dropped: 0 unless <paramref name="reissuedLeases"/> leases were taken from a cut-off node, whose own result may
     /// still arrive after the heal (at most one extra arrival per reissued lease).
     /// </summary>
@@ -160,7 +160,7 @@ public sealed class LocalClusterTests(LocalClusterTests.ReferenceRun reference)
     {
         AssertSameModels(referenceRun, run);
         var section = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "results.json")))!["cluster"]!;
-        double lost = section["experiences_lost"]!.GetValue<double>(), duplicated = section["experiences_duplicated"]!.GetValue<double>();
+        double lost = section["experiences_lost"]!.GetValue<double>(), duplicated = section["duplicate_results_dropped"]!.GetValue<double>();
         var leases = File.ReadLines(Path.Combine(run, "logs", "coordinator.log"))
             .Where(l => l.Contains("duplicate", StringComparison.Ordinal) || l.Contains("lease(s)", StringComparison.Ordinal) || l.Contains("never reached", StringComparison.Ordinal));
         Assert.True(lost == 0 && duplicated <= reissuedLeases,

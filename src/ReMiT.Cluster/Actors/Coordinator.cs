@@ -199,7 +199,7 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
         {
             case CoordinatorCounter.LeasesReissued: _metrics.LeasesReissued.WithLabels(count.Label ?? "unknown").Inc(count.Amount); break;
             case CoordinatorCounter.ExperiencesLost: _metrics.ExperiencesLost.Inc(count.Amount); break;
-            case CoordinatorCounter.ExperiencesDuplicated: _metrics.ExperiencesDuplicated.Inc(count.Amount); break;
+            case CoordinatorCounter.DuplicateResultsDropped: _metrics.DuplicateResultsDropped.Inc(count.Amount); break;
             case CoordinatorCounter.ExperiencesStale: _metrics.ExperiencesStale.Inc(count.Amount); break;
             case CoordinatorCounter.Staleness: _metrics.Staleness.Observe(count.Amount); break;
             default: throw new InvalidOperationException($"no metric for {count.Counter}.");
@@ -259,7 +259,7 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
             ["learner_ranks"] = members.Count(m => m.Role == "learner"),
             ["metrics_seen"] = new JsonArray(metricsSeen.Select(n => (JsonNode)n).ToArray()),
             ["experiences_lost"] = _metrics.ExperiencesLost.Value,
-            ["experiences_duplicated"] = _metrics.ExperiencesDuplicated.Value,
+            ["duplicate_results_dropped"] = _metrics.DuplicateResultsDropped.Value,
         };
         (file with { Cluster = section }).Write(path);
     }

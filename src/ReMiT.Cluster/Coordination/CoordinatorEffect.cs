@@ -43,8 +43,8 @@ public enum CoordinatorCounter
     LeasesReissued,
     /// <summary><c>remit_experiences_lost_total</c>.</summary>
     ExperiencesLost,
-    /// <summary><c>remit_experiences_duplicated_total</c>.</summary>
-    ExperiencesDuplicated,
+    /// <summary><c>remit_duplicate_results_dropped_total</c>.</summary>
+    DuplicateResultsDropped,
     /// <summary><c>remit_experiences_stale_total</c>.</summary>
     ExperiencesStale,
     /// <summary>One observation of <c>remit_rollout_staleness_versions</c> (Amount = versions behind).</summary>

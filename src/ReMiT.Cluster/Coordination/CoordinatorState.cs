@@ -437,7 +437,7 @@ public sealed partial class CoordinatorState
         switch (_books[kind].Complete(workId, from))
         {
             case LeaseBook<string>.Outcome.Duplicate:
-                Emit(new CountMetric(CoordinatorCounter.ExperiencesDuplicated, 1));
+                Emit(new CountMetric(CoordinatorCounter.DuplicateResultsDropped, 1));
                 Emit(new Say($"dropped a duplicate {WorkKindNames.Name(kind)} result for work {workId}"));
                 return false;
             case LeaseBook<string>.Outcome.Unknown:

@@ -49,7 +49,7 @@ public sealed class RemitMetrics
         GuideWaitSeconds = f.CreateHistogram("remit_guide_wait_seconds", "Wall time one optimizer step of a guided mid-training waited for the guide's scores (near 0 when the guide keeps ahead).",
             new HistogramConfiguration { Buckets = DurationBuckets, LabelNames = ["stage"] });
         ExperiencesLost = f.CreateCounter("remit_experiences_lost_total", "Work items whose results never reached the learner (should stay 0).");
-        ExperiencesDuplicated = f.CreateCounter("remit_experiences_duplicated_total", "Results that arrived twice for one work id and were dropped.");
+        DuplicateResultsDropped = f.CreateCounter("remit_duplicate_results_dropped_total", "Results that arrived again for a lease already done (e.g. from a node cut off past its lease): dropped, never trained on.");
         ExperiencesStale = f.CreateCounter("remit_experiences_stale_total", "Rollouts rejected beyond the staleness bound.");
         LeasesReissued = f.CreateCounter("remit_leases_reissued_total", "Work leases handed out again after a timeout or a lost member.", "reason");
         MessagesDropped = f.CreateCounter("remit_messages_dropped_total", "Inbound messages dropped as unknown or malformed.", "reason");
@@ -85,7 +85,7 @@ public sealed class RemitMetrics
     public Histogram StepSeconds { get; }
     public Histogram GuideWaitSeconds { get; }
     public Counter ExperiencesLost { get; }
-    public Counter ExperiencesDuplicated { get; }
+    public Counter DuplicateResultsDropped { get; }
     public Counter ExperiencesStale { get; }
     public Counter LeasesReissued { get; }
     public Counter MessagesDropped { get; }

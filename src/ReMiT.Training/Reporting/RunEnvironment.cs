@@ -22,6 +22,19 @@ internal static class RunEnvironment
         return string.IsNullOrWhiteSpace(status) ? head : head + "-dirty";
     }
 
+    /// <summary>
+    /// The commit this build of remit was compiled from (the SDK stamps it into the informational version as
+    /// "1.0.0+SHA"): the checkout can move on after a binary is built, so the report names both.
+    /// </summary>
+    public static string? BuildCommit()
+    {
+        string? version = typeof(RunEnvironment).Assembly
+            .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion;
+        int plus = version?.IndexOf('+') ?? -1;
+        return plus >= 0 ? version![(plus + 1)..] : null;
+    }
+
     private static string? Git(string dir, string arguments)
     {
         try

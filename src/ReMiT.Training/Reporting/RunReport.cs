@@ -84,8 +84,10 @@ public static class RunReport
         md.Append("## Cluster\n\n| role | address | pid |\n|---|---|---|\n");
         foreach (var m in members)
             md.Append($"| {m?["role"]} | {m?["address"]} | {m?["pid"]} |\n");
-        md.Append($"\nLearner ranks: {cluster["learner_ranks"]}; experiences lost: {cluster["experiences_lost"]}, duplicated: " +
-                  $"{cluster["experiences_duplicated"]}; metric families served: {(cluster["metrics_seen"] as System.Text.Json.Nodes.JsonArray)?.Count ?? 0}.\n\n");
+        // Runs before 2026-12-05 wrote the dropped duplicates as "experiences_duplicated"; same count, clearer name now.
+        var dropped = cluster["duplicate_results_dropped"] ?? cluster["experiences_duplicated"];
+        md.Append($"\nLearner ranks: {cluster["learner_ranks"]}; experiences lost: {cluster["experiences_lost"]}; duplicate results dropped " +
+                  $"(never trained on): {dropped}; metric families served: {(cluster["metrics_seen"] as System.Text.Json.Nodes.JsonArray)?.Count ?? 0}.\n\n");
     }
 
     private static void WriteHeader(StringBuilder md, string runDir)
@@ -96,7 +98,8 @@ public static class RunReport
             md.Append("> **DRY RUN**: every stage was capped to a few steps (`--dry-run`); the numbers below mean nothing.\n\n");
         md.Append("- run: `").Append(full).Append("`\n");
         md.Append("- report built: ").Append(DateTimeOffset.UtcNow.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture)).Append('\n');
-        md.Append("- git commit: ").Append(RunEnvironment.GitCommit(full) is { } commit ? $"`{commit}`" : "unknown").Append('\n');
+        md.Append("- git commit of the checkout: ").Append(RunEnvironment.GitCommit(full) is { } commit ? $"`{commit}`" : "unknown").Append('\n');
+        md.Append("- remit that built this report: commit ").Append(RunEnvironment.BuildCommit() is { } built ? $"`{built}`" : "unknown").Append('\n');
         md.Append("- machine: ").Append(RunEnvironment.Machine()).Append("\n\n");
     }
 

@@ -136,7 +136,7 @@ public sealed class CoordinatorTrustTests : IDisposable
         guide.Ref.Tell(new SendAs(_coordinator, new GuideScored(77, [-1f, -2f])));
         var scored = Next<GuideScored>(learner.Seen);
         Assert.Equal([-1f, -2f], scored.TargetLogProbs);
-        Assert.Equal(0, _metrics.ExperiencesDuplicated.Value);
+        Assert.Equal(0, _metrics.DuplicateResultsDropped.Value);
     }
 
     [Fact]
@@ -239,7 +239,7 @@ public sealed class CoordinatorTrustTests : IDisposable
         learner.Ref.Tell(new SendAs(coordinator, new RequestRlStep(rl.Name, 1)));   // the learner has step 0: it may be forgotten
         Assert.Equal(1, Next<RlStepBatch>(learner.Seen).Step);
         Assert.True(metrics.LeasesReissued.WithLabels("timeout").Value >= 1);
-        Assert.Equal(0, metrics.ExperiencesDuplicated.Value);
+        Assert.Equal(0, metrics.DuplicateResultsDropped.Value);
     }
 
     [Fact]

@@ -111,7 +111,7 @@ public sealed class CoordinatorStateTests : IDisposable
         var work = StartRlAndLeaseOneToA();
         _state.RolloutsDone(RolloutA, Result(work));
         var again = _state.RolloutsDone(RolloutA, Result(work));
-        Assert.Equal(1, again.OfType<CountMetric>().Single(c => c.Counter == CoordinatorCounter.ExperiencesDuplicated).Amount);
+        Assert.Equal(1, again.OfType<CountMetric>().Single(c => c.Counter == CoordinatorCounter.DuplicateResultsDropped).Amount);
         Assert.Equal(1, _state.Pending(WorkKind.Verify));
     }
 
@@ -137,7 +137,7 @@ public sealed class CoordinatorStateTests : IDisposable
         Assert.Equal(work, Sent<RolloutWork>(tick, RolloutA));
         // B takes nothing of it; the late result from A is used once.
         Assert.Empty(Refusals(_state.RolloutsDone(RolloutA, Result(work))));
-        Assert.Contains(_state.RolloutsDone(RolloutA, Result(work)).OfType<CountMetric>(), c => c.Counter == CoordinatorCounter.ExperiencesDuplicated);
+        Assert.Contains(_state.RolloutsDone(RolloutA, Result(work)).OfType<CountMetric>(), c => c.Counter == CoordinatorCounter.DuplicateResultsDropped);
     }
 
     [Fact]

@@ -45,7 +45,7 @@ public sealed partial class DashboardMetricsTests
             "remit_rl_reward", "remit_pass_at_k_ratio", "remit_rollout_staleness_versions_bucket", "remit_rollout_tokens_total",
             "remit_token_weight_mean", "remit_token_weight_std", "remit_token_weight_clipped_ratio",
             "remit_queue_depth", "remit_allreduce_duration_seconds_bucket", "remit_weights_publish_duration_seconds_bucket",
-            "remit_cluster_members", "remit_experiences_lost_total", "remit_experiences_duplicated_total",
+            "remit_cluster_members", "remit_experiences_lost_total", "remit_duplicate_results_dropped_total",
             "remit_last_step_timestamp_seconds",
         })
         {

@@ -17,6 +17,8 @@ public sealed class RunReportTests
 
         Assert.Empty(warnings);
         string md = File.ReadAllText(path);
+        // The build this test runs in is compiled from a git checkout, so the SDK stamped its commit in.
+        Assert.Matches(@"- remit that built this report: commit `[0-9a-f]{40}`", md);
         Assert.Contains("| stage | kind | model | steps | tokens | seconds | final loss | extra |", md);
         Assert.Contains("| midtrain:remit | midtrain | models/remit | 50 | 1,638,400 | 540.0 | 1.3500 |", md);
         Assert.Contains("| model | gsm/id (n=64) | gsm/edge (n=64) | gsm/hard (n=64) | gsm/op2 (n=64)", md);
@@ -39,8 +41,10 @@ public sealed class RunReportTests
         Assert.Equal(expected.Order(), Directory.GetFiles(Path.Combine(dir.Path, "plots")).Select(Path.GetFileName).Order());
     }
 
-    [Fact]
-    public void Build_ClusterSection_ListsMembersAndCounts()
+    [Theory]
+    [InlineData("duplicate_results_dropped")]
+    [InlineData("experiences_duplicated")] // results.json of runs before the rename
+    public void Build_ClusterSection_ListsMembersAndCounts(string droppedKey)
     {
         using var dir = new TempDir();
         FakeRun.WriteResults(dir.Path);
@@ -49,15 +53,15 @@ public sealed class RunReportTests
             { "members": [ { "role": "coordinator", "address": "akka.tcp://remit@10.0.0.1:4053", "pid": 11 },
                            { "role": "learner", "address": "akka.tcp://remit@10.0.0.2:4053", "pid": 12 } ],
               "learner_ranks": 1, "metrics_seen": ["remit_train_loss", "remit_rl_reward"],
-              "experiences_lost": 0, "experiences_duplicated": 0 }
-            """);
+              "experiences_lost": 0, "DROPPED": 2 }
+            """.Replace("DROPPED", droppedKey));
         (ResultsFile.Read(results) with { Cluster = cluster }).Write(results);
 
         string md = File.ReadAllText(RunReport.Build(dir.Path, _ => { }));
 
         Assert.Contains("## Cluster", md);
         Assert.Contains("| learner | akka.tcp://remit@10.0.0.2:4053 | 12 |", md);
-        Assert.Contains("Learner ranks: 1; experiences lost: 0, duplicated: 0; metric families served: 2.", md);
+        Assert.Contains("Learner ranks: 1; experiences lost: 0; duplicate results dropped (never trained on): 2; metric families served: 2.", md);
     }
 
     [Fact]
