@@ -55,6 +55,21 @@ public sealed class PlanCommandTests : IDisposable
     }
 
     [Fact]
+    public void Plan_TwoRanksOnThisMachine_SplitsItsMemoryBetweenThem()
+    {
+        // Without --gpu-memory the ranks are CPU processes on this host: each gets half of what is available.
+        var (exit, output, err) = _h.Run("plan", "--preset", "tiny", "--ranks", "2", "--json");
+
+        Assert.True(exit == 0, err);
+        var o = Json(output);
+        Assert.Contains("shared by 2 ranks on this machine", o["budget_source"]!.GetValue<string>());
+        long available = File.ReadLines("/proc/meminfo").Where(l => l.StartsWith("MemAvailable:", StringComparison.Ordinal))
+            .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024).Single();
+        double ratio = 2.0 * o["budget_bytes"]!.GetValue<long>() / available;
+        Assert.True(ratio is > 0.8 and < 1.2, $"2 x budget / MemAvailable = {ratio:F3}");
+    }
+
+    [Fact]
     public void Plan_FlywheelPreset_TakesBatchAndRolloutFromIt()
     {
         // cluster/presets/tiny.json: pre-training 16 x 256, rl group_size 8, max_new_tokens 160, cluster.prompts_per_work 8.

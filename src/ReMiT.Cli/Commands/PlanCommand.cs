@@ -29,7 +29,7 @@ internal static class PlanCommand
         {
             var (request, source) = inputs.Resolve(p);
             request = request with { Ranks = p.GetValue(ranks), Zero = p.GetValue(zero), ActivationCheckpointing = p.GetValue(checkpointing) };
-            var (budget, budgetSource) = Budget(p.GetValue(gpuMemory));
+            var (budget, budgetSource) = Budget(p.GetValue(gpuMemory), request.Ranks);
             var plan = MemoryPlanner.Plan(request);
             if (p.GetValue(json))
                 output.WriteLine(ToJson(request, plan, source, budget, budgetSource).ToJsonString());
@@ -40,20 +40,32 @@ internal static class PlanCommand
         return command;
     }
 
-    /// <summary>Bytes to fit in: --gpu-memory, else this machine's available memory (Linux MemAvailable).</summary>
-    private static (long Bytes, string Source) Budget(string? gpuMemory)
+    /// <summary>
+    /// Bytes each rank must fit in: --gpu-memory (one device per rank), else this machine's available memory (Linux
+    /// MemAvailable) shared by all <paramref name="ranks"/>: without --gpu-memory the ranks are CPU processes on this
+    /// host (a 0.5B GRPO step on 2 ranks was OOM-killed here while the per-rank total alone "fit").
+    /// </summary>
+    private static (long Bytes, string Source) Budget(string? gpuMemory, int ranks)
     {
-        if (gpuMemory is not null)
+        if (gpuMemory is not null) return GpuBudget(gpuMemory);
+        var (host, source) = HostMemory();
+        return ranks > 1 ? (host / ranks, $"{source} shared by {ranks} ranks on this machine: {Human(host / ranks)} each") : (host, source);
+    }
+
+    private static (long Bytes, string Source) GpuBudget(string gpuMemory)
+    {
+        try
         {
-            try
-            {
-                return (ShardSize.Parse(gpuMemory), "--gpu-memory");
-            }
-            catch (ArgumentException)
-            {
-                throw new ArgumentException($"--gpu-memory: '{gpuMemory}' is not a size; write e.g. 80GiB, 24GB or a byte count.");
-            }
+            return (ShardSize.Parse(gpuMemory), "--gpu-memory");
         }
+        catch (ArgumentException)
+        {
+            throw new ArgumentException($"--gpu-memory: '{gpuMemory}' is not a size; write e.g. 80GiB, 24GB or a byte count.");
+        }
+    }
+
+    private static (long Bytes, string Source) HostMemory()
+    {
         if (File.Exists("/proc/meminfo"))
             foreach (string line in File.ReadLines("/proc/meminfo"))
                 if (line.StartsWith("MemAvailable:", StringComparison.Ordinal))
