@@ -69,6 +69,26 @@ remit2() {
     "$prefix" "$dotnet" "$remit" "$@"
 }
 last_json() { grep -o '{.*}' | tail -n 1; }
+json_bytes() { grep -o "\"$2\":[0-9]*" <<< "$1" | cut -d: -f2; }
+json_gb() { json_bytes "$1" "$2" | awk '{ printf "%.2f", $1 / 1e9 }'; }
+# The last JSON line of a 2-rank `remit bench dp` (STEP names it). A step that dies is reported plainly — a kill for
+# memory (exit 137, SIGKILL from the kernel's OOM killer) as "does not fit", with each rank's peak — not as mpirun's
+# abort text alone, and the script stops.
+train_step() {
+  local step=$1 prefix=$2 status=0 output; shift 2
+  output=$(remit2 "$prefix" "$@" 2>&1) || status=$?
+  printf '%s\n' "$output" >> "$log"
+  if (( status != 0 )); then
+    if grep -q 'signal 9\|Killed\|exit code 137\|exited on signal 9' <<< "$output"; then
+      echo "end_to_end.sh: the $step step was killed for memory: it does not fit in this machine's memory" \
+           "($((available_kb / 1000000)) GB available at the start); peak RSS per rank (kB) $(rss_pair "$prefix"); see $log" >&2
+    else
+      echo "end_to_end.sh: the $step step failed (mpirun exit $status); see $log" >&2
+    fi
+    exit 1
+  fi
+  last_json <<< "$output"
+}
 rss_or_null() { if [ -s "$1" ]; then tail -n 1 "$1"; else echo null; fi; }
 rss_pair() { echo "[$(rss_or_null "$1.0"), $(rss_or_null "$1.1")]"; }
 
@@ -108,9 +128,15 @@ echo "end_to_end.sh --size $size: $(nproc) cores, $((available_kb / 1000000)) GB
 write_config "$out/llama-config" llama "${llama[@]}"
 llama_plan_args=(plan --model "$out/llama-config" --ranks 1 --seq-len "$score_len" --batch "$score_rows" --dtype bf16
   --rollout-batch "$prompts" --group-size 1 --prompt-len "$prompt_len" --max-new-tokens "$new_tokens")
-remit "${llama_plan_args[@]}"
 llama_plan=$(remit "${llama_plan_args[@]}" --json | last_json)
 echo "plan llama: $llama_plan" >> "$log"
+# This model is only scored and generated with, so of its plan only the weights, the KV cache and the prefill apply:
+# remit plan's training figures, and its rollout peak (which also holds a learner's gradients and optimizer state),
+# are for work this script never does.
+gen_bytes=$(( $(json_bytes "$llama_plan" weights_bytes) + $(json_bytes "$llama_plan" kv_cache_bytes) + $(json_bytes "$llama_plan" prefill_bytes) ))
+echo "plan llama (score and generate only): weights $(json_gb "$llama_plan" weights_bytes) GB + KV cache" \
+     "$(json_gb "$llama_plan" kv_cache_bytes) GB + prefill $(json_gb "$llama_plan" prefill_bytes) GB =" \
+     "$(awk -v b="$gen_bytes" 'BEGIN { printf "%.2f", b / 1e9 }') GB of live tensors" | tee -a "$log"
 timed "$out/rss-llama-init" convert --model "$out/llama-config" --random-weights 1 --out "$out/llama" \
   --dtype bfloat16 --max-shard-size "$shard_size" | tee -a "$log"
 llama_files=$(find "$out/llama" -name 'model-*-of-*.safetensors' | wc -l)
@@ -131,10 +157,12 @@ qwen_plan_args=(plan --model "$out/qwen-config" --ranks 2 --zero 1 --seq-len "$t
 remit "${qwen_plan_args[@]}"   # per rank: two ranks need twice its total
 qwen_plan=$(remit "${qwen_plan_args[@]}" --json | last_json)
 echo "plan qwen: $qwen_plan" >> "$log"
-midtrain=$(remit2 "$out/rss-qwen-midtrain" bench dp --model "$out/qwen-config" --dtype bfloat16 --zero 1 --weighting remit \
-  --steps 1 --accumulation 1 --batch "$train_batch" --seq-len "$train_len" --json | tee -a "$log" | last_json)
-grpo=$(remit2 "$out/rss-qwen-grpo" bench dp --model "$out/qwen-config" --dtype bfloat16 --zero 1 --grpo \
-  --steps 1 --batch "$grpo_prompts" --seq-len "$grpo_len" --json | tee -a "$log" | last_json)
+# The GRPO step's rows per rank (4·grpo_prompts rollouts of <= grpo_len tokens over 2 ranks) hold as many tokens as the
+# mid-training step's (train_batch rows of train_len over 2 ranks), so the one plan covers both.
+midtrain=$(train_step mid-training "$out/rss-qwen-midtrain" bench dp --model "$out/qwen-config" --dtype bfloat16 --zero 1 \
+  --weighting remit --steps 1 --accumulation 1 --batch "$train_batch" --seq-len "$train_len" --json)
+grpo=$(train_step GRPO "$out/rss-qwen-grpo" bench dp --model "$out/qwen-config" --dtype bfloat16 --zero 1 --grpo \
+  --steps 1 --batch "$grpo_prompts" --seq-len "$grpo_len" --json)
 
 cat > "$out/summary.json" <<EOF
 {"size": "$size", "mem_available_kb_at_start": $available_kb,

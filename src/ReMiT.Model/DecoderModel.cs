@@ -19,10 +19,10 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
 {
     private readonly double _eps;
 
-    public RmsNorm(long dim, double eps) : base(nameof(RmsNorm))
+    public RmsNorm(long dim, double eps, ScalarType? dtype = null) : base(nameof(RmsNorm))
     {
         _eps = eps;
-        register_parameter("weight", new Parameter(ones(dim)));
+        register_parameter("weight", new Parameter(ones(dim, dtype: dtype)));
     }
 
     // Looked up, not cached: Module.to(device/dtype) replaces registered parameters.
@@ -82,21 +82,21 @@ public sealed class Attention : nn.Module
     private readonly RmsNorm? _qNorm, _kNorm;
     private readonly int _heads, _kvHeads, _headDim;
 
-    public Attention(DecoderConfig c) : base(nameof(Attention))
+    public Attention(DecoderConfig c, ScalarType? dtype = null) : base(nameof(Attention))
     {
         _heads = c.NumAttentionHeads; _kvHeads = c.NumKeyValueHeads; _headDim = c.HeadDim;
-        _q = nn.Linear(c.HiddenSize, _heads * _headDim, hasBias: c.AttentionBias);
-        _k = nn.Linear(c.HiddenSize, _kvHeads * _headDim, hasBias: c.AttentionBias);
-        _v = nn.Linear(c.HiddenSize, _kvHeads * _headDim, hasBias: c.AttentionBias);
-        _o = nn.Linear(_heads * _headDim, c.HiddenSize, hasBias: false);
+        _q = nn.Linear(c.HiddenSize, _heads * _headDim, hasBias: c.AttentionBias, dtype: dtype);
+        _k = nn.Linear(c.HiddenSize, _kvHeads * _headDim, hasBias: c.AttentionBias, dtype: dtype);
+        _v = nn.Linear(c.HiddenSize, _kvHeads * _headDim, hasBias: c.AttentionBias, dtype: dtype);
+        _o = nn.Linear(_heads * _headDim, c.HiddenSize, hasBias: false, dtype: dtype);
         register_module("q_proj", _q);
         register_module("k_proj", _k);
         register_module("v_proj", _v);
         register_module("o_proj", _o);
         if (c.QueryKeyNorm)
         {
-            _qNorm = new RmsNorm(_headDim, c.RmsNormEps);
-            _kNorm = new RmsNorm(_headDim, c.RmsNormEps);
+            _qNorm = new RmsNorm(_headDim, c.RmsNormEps, dtype);
+            _kNorm = new RmsNorm(_headDim, c.RmsNormEps, dtype);
             register_module("q_norm", _qNorm);
             register_module("k_norm", _kNorm);
         }
@@ -155,11 +155,11 @@ public sealed class SwiGlu : nn.Module<Tensor, Tensor>
 {
     private readonly Linear _gate, _up, _down;
 
-    public SwiGlu(int hidden, int intermediate) : base(nameof(SwiGlu))
+    public SwiGlu(int hidden, int intermediate, ScalarType? dtype = null) : base(nameof(SwiGlu))
     {
-        _gate = nn.Linear(hidden, intermediate, hasBias: false);
-        _up = nn.Linear(hidden, intermediate, hasBias: false);
-        _down = nn.Linear(intermediate, hidden, hasBias: false);
+        _gate = nn.Linear(hidden, intermediate, hasBias: false, dtype: dtype);
+        _up = nn.Linear(hidden, intermediate, hasBias: false, dtype: dtype);
+        _down = nn.Linear(intermediate, hidden, hasBias: false, dtype: dtype);
         register_module("gate_proj", _gate);
         register_module("up_proj", _up);
         register_module("down_proj", _down);
@@ -179,12 +179,12 @@ public sealed class DecoderBlock : nn.Module
     private readonly Attention _attention;
     private readonly SwiGlu _mlp;
 
-    public DecoderBlock(DecoderConfig c) : base(nameof(DecoderBlock))
+    public DecoderBlock(DecoderConfig c, ScalarType? dtype = null) : base(nameof(DecoderBlock))
     {
-        _inputNorm = new RmsNorm(c.HiddenSize, c.RmsNormEps);
-        _attention = new Attention(c);
-        _postAttentionNorm = new RmsNorm(c.HiddenSize, c.RmsNormEps);
-        _mlp = new SwiGlu(c.HiddenSize, c.IntermediateSize);
+        _inputNorm = new RmsNorm(c.HiddenSize, c.RmsNormEps, dtype);
+        _attention = new Attention(c, dtype);
+        _postAttentionNorm = new RmsNorm(c.HiddenSize, c.RmsNormEps, dtype);
+        _mlp = new SwiGlu(c.HiddenSize, c.IntermediateSize, dtype);
         register_module("input_layernorm", _inputNorm);
         register_module("self_attn", _attention);
         register_module("post_attention_layernorm", _postAttentionNorm);
@@ -206,11 +206,11 @@ internal sealed class DecoderTrunk : nn.Module
     public readonly ModuleList<DecoderBlock> Layers;
     public readonly RmsNorm Norm;
 
-    public DecoderTrunk(DecoderConfig c) : base(nameof(DecoderTrunk))
+    public DecoderTrunk(DecoderConfig c, ScalarType? dtype) : base(nameof(DecoderTrunk))
     {
-        EmbedTokens = nn.Embedding(c.VocabSize, c.HiddenSize);
-        Layers = nn.ModuleList(Enumerable.Range(0, c.NumHiddenLayers).Select(_ => new DecoderBlock(c)).ToArray());
-        Norm = new RmsNorm(c.HiddenSize, c.RmsNormEps);
+        EmbedTokens = nn.Embedding(c.VocabSize, c.HiddenSize, dtype: dtype);
+        Layers = nn.ModuleList(Enumerable.Range(0, c.NumHiddenLayers).Select(_ => new DecoderBlock(c, dtype)).ToArray());
+        Norm = new RmsNorm(c.HiddenSize, c.RmsNormEps, dtype);
         register_module("embed_tokens", EmbedTokens);
         register_module("layers", Layers);
         register_module("norm", Norm);
@@ -239,14 +239,16 @@ public sealed class DecoderModel : nn.Module
     /// </summary>
     public bool ActivationCheckpointing { get; set; }
 
-    public DecoderModel(DecoderConfig config) : base(nameof(DecoderModel))
+    /// <param name="dtype">The parameters' dtype from the start (default float32). A checkpoint loaded in bfloat16 is
+    /// built in bfloat16, so loading never holds a float32 copy of the model (twice the bfloat16 model's size).</param>
+    public DecoderModel(DecoderConfig config, ScalarType? dtype = null) : base(nameof(DecoderModel))
     {
         Config = config.Validated("decoder config");
-        _trunk = new DecoderTrunk(config);
+        _trunk = new DecoderTrunk(config, dtype);
         register_module("model", _trunk);
         if (!config.TieWordEmbeddings)
         {
-            _lmHead = nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false);
+            _lmHead = nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false, dtype: dtype);
             register_module("lm_head", _lmHead);
         }
         _rotary = new Rotary(config.HeadDim, config.RopeTheta, config.RopeScaling);

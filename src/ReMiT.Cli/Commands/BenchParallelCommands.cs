@@ -75,7 +75,7 @@ internal static class BenchParallelCommands
             var shape = p.GetValue(modelDir) is { } dir ? FromConfig(dir) : ModelPresets.Get(p.GetValue(preset)!);
             var options = new DataParallelBenchmarkOptions(shape, p.GetValue(steps), p.GetValue(batch),
                 p.GetValue(seq), p.GetValue(accumulation), p.GetValue(weighting)!, p.GetValue(grpo), Zero: p.GetValue(zero),
-                Dtype: TorchRuntime.ParseDtype(p.GetValue(dtype)!));
+                Dtype: TorchRuntime.ParseDtype(p.GetValue(dtype)!), KeepTensors: p.GetValue(outPath) is not null);
             bool quiet = p.GetValue(json);
             using var result = DataParallelBenchmark.Run(options, collective, quiet ? TextWriter.Null : output);
             if (collective.Rank != 0) return 0;

@@ -36,7 +36,9 @@ public static class HfCheckpoint
         // Check names, shapes and dtypes from the headers before reading any tensor data.
         CheckTensors(weights, config);
 
-        var model = new DecoderModel(config);
+        // Built in the requested dtype, not float32 then cast: a bfloat16 load then peaks at the model's own size plus
+        // the tensor being read, not at a float32 model (a Llama-3.2-1B shape: 5.6 GB resident before, see bench/RESULTS.md).
+        var model = new DecoderModel(config, dtype);
         try
         {
             foreach (var (name, parameter) in model.named_parameters())

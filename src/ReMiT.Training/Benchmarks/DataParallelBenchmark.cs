@@ -17,10 +17,14 @@ namespace ReMiT.Training.Benchmarks;
 /// <param name="Weighting">"uniform" (pre-training) or "remit" (mid-training with a guide model); ignored for GRPO.</param>
 /// <param name="Zero">ZeRO stage of the optimizer over the ranks (0 or 1, <see cref="FlatAdamW"/>); the weights must not depend on it.</param>
 /// <param name="Dtype">The model's (and the guide's) dtype: float32 or bfloat16 (the optimizer is float32 either way).</param>
+/// <param name="KeepTensors">Whether the result carries float32 copies of the final weights (and GRPO's gradient): what the
+/// exactness checks compare, and 4 bytes per parameter (8 for GRPO) that a memory measurement at size cannot spare. The
+/// same on every rank (the gradient's gather is collective under ZeRO-1).</param>
 public sealed record DataParallelBenchmarkOptions(
     ModelPreset Preset, int Steps = 4, int BatchSize = 8, int SeqLen = 64, int Accumulation = 2,
     string Weighting = "uniform", bool Grpo = false, ulong Seed = 0, Device? Device = null,
-    LossNormalization GrpoNormalization = LossNormalization.Token, int Zero = 0, ScalarType Dtype = ScalarType.Float32);
+    LossNormalization GrpoNormalization = LossNormalization.Token, int Zero = 0, ScalarType Dtype = ScalarType.Float32,
+    bool KeepTensors = true);
 
 /// <summary>
 /// What a run ended with. <paramref name="Tensors"/> holds the final float32 parameters by name and,
@@ -32,8 +36,9 @@ public sealed record DataParallelBenchmarkResult(
     public double TokensPerS => Tokens / Math.Max(Seconds, 1e-9);
 
     /// <summary>
-    /// Each rank's peak resident memory during the run above its size before the model was built, in MB (10⁶ bytes;
-    /// Linux VmHWM after a reset, so NaN elsewhere): what ZeRO-1 saves per rank shows here.
+    /// Each rank's peak resident memory during training above its size before the model was built, in MB (10⁶ bytes;
+    /// Linux VmHWM after a reset, so NaN elsewhere), read before the result's tensor copies are made: what ZeRO-1
+    /// saves per rank shows here, and what <c>remit plan</c> predicts is compared with it.
     /// </summary>
     public IReadOnlyList<double> PeakResidentMbPerRank { get; init; } = [];
 
@@ -83,12 +88,15 @@ public static class DataParallelBenchmark
             model.InitializeWeights(unchecked((long)options.Seed) + (collective?.Rank ?? 0));
             model.to(options.Dtype).to(device);
             var lead = DataParallel.IsLead(collective) ? log : TextWriter.Null;
-            var result = options.Grpo ? Grpo(options, model, collective, lead) : Tokens(options, model, collective, lead, scratch);
             // Every rank fills its own slot; the sum over ranks is then the list (one all-reduce, the same on every rank).
             var peaks = new float[collective?.Size ?? 1];
-            peaks[collective?.Rank ?? 0] = linux ? (ResidentMemory.PeakBytes() - before) / 1e6f : float.NaN;
+            var result = options.Grpo
+                ? Grpo(options, model, collective, lead, ReadPeak)
+                : Tokens(options, model, collective, lead, scratch, ReadPeak);
             if (DataParallel.IsDistributed(collective)) collective.AllReduceSum(peaks);
             return result with { PeakResidentMbPerRank = [.. peaks.Select(p => (double)p)] };
+
+            void ReadPeak() => peaks[collective?.Rank ?? 0] = linux ? (ResidentMemory.PeakBytes() - before) / 1e6f : float.NaN;
         }
         finally
         {
@@ -96,7 +104,8 @@ public static class DataParallelBenchmark
         }
     }
 
-    private static DataParallelBenchmarkResult Tokens(DataParallelBenchmarkOptions o, DecoderModel model, ICollective? collective, TextWriter log, string scratch)
+    private static DataParallelBenchmarkResult Tokens(DataParallelBenchmarkOptions o, DecoderModel model, ICollective? collective, TextWriter log, string scratch,
+                                                      Action readPeak)
     {
         var config = o.Preset.Config;
         var device = o.Device ?? CPU;
@@ -115,10 +124,13 @@ public static class DataParallelBenchmark
         var outcome = TokenTrainer.Run(ctx, spec, model,
             cursor => new PaddedBatcher(documents, o.BatchSize, o.SeqLen, padId: 0, cursor ?? DataCursor.Start(o.Seed), device: device),
             weighting, guide, Path.Combine(scratch, "checkpoint"), collective);
-        return new DataParallelBenchmarkResult(collective?.Size ?? 1, outcome.Steps, outcome.Tokens, outcome.Seconds, outcome.FinalLoss, Parameters(model));
+        readPeak();
+        return new DataParallelBenchmarkResult(collective?.Size ?? 1, outcome.Steps, outcome.Tokens, outcome.Seconds, outcome.FinalLoss,
+                                               o.KeepTensors ? Parameters(model) : []);
     }
 
-    private static DataParallelBenchmarkResult Grpo(DataParallelBenchmarkOptions o, DecoderModel model, ICollective? collective, TextWriter log)
+    private static DataParallelBenchmarkResult Grpo(DataParallelBenchmarkOptions o, DecoderModel model, ICollective? collective, TextWriter log,
+                                                    Action readPeak)
     {
         using var optimizer = new FlatAdamW(model.named_parameters(), Adam, collective, o.Zero);
         DataParallel.BroadcastMaster(optimizer, collective);
@@ -136,10 +148,16 @@ public static class DataParallelBenchmark
             loss = stats.Loss;
             log.WriteLine($"bench:dp:grpo step {step + 1}/{o.Steps} | loss {stats.Loss:F6} | clip {stats.ClipFraction:F4} | kept groups {stats.KeptGroups}");
         }
-        var tensors = Parameters(model);
-        using (var gradient = optimizer.GatherGradient()) // collective under ZeRO-1: every rank gathers
+        double seconds = clock.Elapsed.TotalSeconds;
+        readPeak();
+        var tensors = new Dictionary<string, Tensor>();
+        if (o.KeepTensors)
+        {
+            tensors = Parameters(model);
+            using var gradient = optimizer.GatherGradient(); // collective under ZeRO-1: every rank gathers
             tensors["optimizer.gradient"] = gradient.detach().cpu().clone();
-        return new DataParallelBenchmarkResult(collective?.Size ?? 1, o.Steps, tokens, clock.Elapsed.TotalSeconds, loss, tensors);
+        }
+        return new DataParallelBenchmarkResult(collective?.Size ?? 1, o.Steps, tokens, seconds, loss, tensors);
     }
 
     private static DecoderModel Guide(DecoderConfig config, ulong seed, ScalarType dtype, Device device)

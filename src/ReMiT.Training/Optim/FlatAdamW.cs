@@ -51,10 +51,11 @@ public sealed class FlatAdamW : IDisposable
 
     /// <summary>
     /// Most elements of one ZeRO-1 bucket, and so of the staging buffer that replaces a full-size gradient copy:
-    /// 2^24 (64 MiB of float32). Each collective call still moves 64 MiB, where MPI's per-call latency (tens of
-    /// microseconds) is nothing next to the transfer (~0.16 s at 0.4 GB/s).
+    /// 2^22 (16 MiB of float32). Open MPI 4.1.4 on our 2-core machine moves a 16 MiB reduce-scatter at 3.6 GB/s bus
+    /// bandwidth and a 64 MiB one at 0.07 (the all-reduce's cliff between 24 and 32 MiB per call; bench/RESULTS.md,
+    /// "Collectives on a quiet machine"); MPI's per-call latency (tens of microseconds) is nothing next to a 16 MiB transfer.
     /// </summary>
-    public const long ZeroBucketElements = 1L << 24;
+    public const long ZeroBucketElements = 1L << 22;
 
     /// <param name="maxBucketElements">Most elements one reduce-scatter or all-gather moves (tests make it small to get several buckets).</param>
     internal FlatAdamW(IEnumerable<(string Name, Parameter Param)> parameters, AdamWOptions options, ICollective? collective, int zero,

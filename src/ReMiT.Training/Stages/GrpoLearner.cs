@@ -113,8 +113,7 @@ public sealed class GrpoLearner(DecoderModel policy, FlatAdamW optimizer, GrpoLe
             using var scope = NewDisposeScope();
             var micro = mine.Skip(start).Take(options.MicroBatchRows).ToArray();
             var (inputs, targets, behaviour, mask, advantages) = Pack(micro);
-            var logits = policy.Forward(inputs).to(ScalarType.Float32) / options.Temperature;   // (B, L, V)
-            var newLogProbs = logits.log_softmax(-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1); // (B, L)
+            var newLogProbs = TargetLogProbs(policy.Forward(inputs), targets, options.Temperature); // (B, L)
             var refLogProbs = _reference is null ? null : ReferenceLogProbs(inputs, targets);
             var result = GrpoLoss.Compute(newLogProbs, behaviour, advantages, mask, options.Loss, refLogProbs);
             long microTokens = micro.Sum(k => (long)k.R.CompletionIds.Length);
@@ -150,8 +149,17 @@ public sealed class GrpoLearner(DecoderModel policy, FlatAdamW optimizer, GrpoLe
     private Tensor ReferenceLogProbs(Tensor inputs, Tensor targets)
     {
         using var noGrad = no_grad();
-        var logits = _reference!.Forward(inputs).to(ScalarType.Float32) / options.Temperature;   // (B, L, V)
-        return logits.log_softmax(-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1);              // (B, L)
+        return TargetLogProbs(_reference!.Forward(inputs), targets, options.Temperature);
+    }
+
+    // (B, L) float32 log-probs of the targets under (B, L, V) logits at a temperature. At temperature 1 no
+    // scaled copy is made: each (B, L, V) float32 tensor here is 4·V bytes per token kept by the step's scope
+    // and autograd (0.6 GB for 1,024 tokens of Qwen2.5's vocabulary), and x / 1 is x exactly.
+    private static Tensor TargetLogProbs(Tensor logits, Tensor targets, double temperature)
+    {
+        var scaled = logits.to(ScalarType.Float32);
+        if (temperature != 1.0) scaled /= temperature;
+        return scaled.log_softmax(-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1);
     }
 
     // Right-padded rows of prompt+completion: inputs (B, L), targets (B, L), and behaviour log-probs,

@@ -84,6 +84,31 @@ public sealed class ShardedCheckpointTests : IDisposable
     }
 
     [Fact]
+    public void Load_Float32CheckpointAsBfloat16_ReadsIntoBfloat16ParametersRoundedAsACastWould()
+    {
+        // The model is built in bfloat16 (no float32 copy while loading); each float32 tensor is rounded on the way in,
+        // and must give the bits that loading in float32 and casting gives.
+        string fixture = RepoPaths.Fixture("hf-reference", "llama-tiny");
+        using var f32 = HfCheckpoint.Load(fixture);
+        using var bf16 = HfCheckpoint.Load(fixture, dtype: ScalarType.BFloat16);
+        var reference = f32.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        Assert.Equal(reference.Count, bf16.named_parameters().Count());
+        foreach (var (name, p) in bf16.named_parameters())
+        {
+            Assert.Equal(ScalarType.BFloat16, p.dtype);
+            using var cast = reference[name].to(ScalarType.BFloat16);
+            Assert.True(cast.bytes.SequenceEqual(p.bytes), $"{name} differs from the float32 load cast to bfloat16");
+        }
+    }
+
+    [Fact]
+    public void Constructor_WithDtype_CreatesEveryParameterInIt()
+    {
+        using var model = new DecoderModel(ModelPresets.Get("smoke").Config, ScalarType.BFloat16);
+        Assert.All(model.named_parameters(), p => Assert.Equal(ScalarType.BFloat16, p.parameter.dtype));
+    }
+
+    [Fact]
     public void Save_SingleFileAfterSharded_RemovesShardsAndIndex()
     {
         SaveShardedFixture();

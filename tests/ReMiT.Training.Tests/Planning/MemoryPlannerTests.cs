@@ -60,7 +60,7 @@ public sealed class MemoryPlannerTests
     {
         var plan = MemoryPlanner.Plan(Request with { Zero = 1 });
 
-        // One bucket (1160 < 2^24): block ⌈1160 / 2⌉ = 580, so the staging bucket is 2 · 580 = 1160 elements.
+        // One bucket (1160 < 2^22): block ⌈1160 / 2⌉ = 580, so the staging bucket is 2 · 580 = 1160 elements.
         Assert.Equal(6960, plan.OptimizerBytes);           // 12 · 580
         Assert.Equal(11600, plan.GradientsBytes);          // .grad 1160 · 4 + staging 4 · 1160 + gradient shard 4 · 580
         Assert.Equal(2960, plan.OptimizerStepBytes);       // Adam's denominator 4 · 580 + logits 640
@@ -71,22 +71,22 @@ public sealed class MemoryPlannerTests
     [Fact]
     public void Plan_Zero1SeveralBuckets_KeepsOneBucketOfStagingNotAFullGradient()
     {
-        // Vocabulary 2^22: P = 1160 − 16·8 + 2^22·8 = 33,555,464. Buckets of 2^24 over 2 ranks: blocks of 2^23, two full
-        // buckets (33,554,432) and a last one of 1032 = 2 blocks of 516. Shard 2·2^23 + 516 = 16,777,732; staging 2^24.
+        // Vocabulary 2^22: P = 1160 − 16·8 + 2^22·8 = 33,555,464. Buckets of 2^22 over 2 ranks: blocks of 2^21, eight full
+        // buckets (33,554,432) and a last one of 1032 = 2 blocks of 516. Shard 8·2^21 + 516 = 16,777,732; staging 2^22.
         var big = Request with { Model = Tiny with { VocabSize = 1 << 22 }, Zero = 1 };
 
         var f32 = MemoryPlanner.Plan(big);
         Assert.Equal(33_555_464, f32.Params);
         Assert.Equal(12L * 16_777_732, f32.OptimizerBytes);
-        // .grad 4 · 33,555,464 = 134,221,856 + staging 4 · 16,777,216 = 67,108,864 + shard 4 · 16,777,732 = 67,110,928.
-        Assert.Equal(268_441_648, f32.GradientsBytes);
+        // .grad 4 · 33,555,464 = 134,221,856 + staging 4 · 4,194,304 = 16,777,216 + shard 4 · 16,777,732 = 67,110,928.
+        Assert.Equal(218_110_000, f32.GradientsBytes);
 
-        // bfloat16: .grad 2 · P = 67,110,928, the same float32 staging and shard, and a bfloat16 staging bucket 2 · 2^24.
+        // bfloat16: .grad 2 · P = 67,110,928, the same float32 staging and shard, and a bfloat16 staging bucket 2 · 2^22.
         var bf16 = MemoryPlanner.Plan(big with { Bfloat16 = true });
-        Assert.Equal(67_110_928 + 67_108_864 + 67_110_928 + 33_554_432, bf16.GradientsBytes);
-        // Step: Adam's denominator 4 · shard = 67,110,928, the block rounded to bfloat16 before the gather 2 · 2^23,
+        Assert.Equal(67_110_928 + 16_777_216 + 67_110_928 + 8_388_608, bf16.GradientsBytes);
+        // Step: Adam's denominator 4 · shard = 67,110,928, the block rounded to bfloat16 before the gather 2 · 2^21,
         // and the logits 10 tokens · 2^22 · 2 bytes = 83,886,080.
-        Assert.Equal(67_110_928 + 16_777_216 + 83_886_080, bf16.OptimizerStepBytes);
+        Assert.Equal(67_110_928 + 4_194_304 + 83_886_080, bf16.OptimizerStepBytes);
     }
 
     [Fact]
