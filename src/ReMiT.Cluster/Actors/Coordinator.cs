@@ -78,6 +78,7 @@ public sealed class Coordinator : ReceiveActor, IWithTimers
         Receive<RequestRlStep>(m => Apply(_state.RequestRlStep(IdOf(Sender), m)));
         Receive<StageCompleted>(m => Apply(_state.StageCompleted(IdOf(Sender), m)));
         Receive<StageFailed>(m => Apply(_state.StageFailed(IdOf(Sender), m)));
+        Receive<StageProgress>(m => Apply(_state.StageProgress(IdOf(Sender), m)));
         Receive<WorkFailed>(m => Apply(_state.WorkFailed(IdOf(Sender), m)));
         Receive<Tick>(_ => OnTick());
         var assembler = new ChunkAssembler(maxMessageBytes: _messageCap, onDropped: reason => metrics.MessagesDropped.WithLabels(reason).Inc(), log: _log);

@@ -8,6 +8,7 @@ using ReMiT.Cluster.Messages;
 using ReMiT.Cluster.Weights;
 using ReMiT.Model;
 using ReMiT.Training.Flywheel;
+using ReMiT.Training.Reporting;
 using ReMiT.Training.Stages;
 
 namespace ReMiT.Cluster.Actors;
@@ -158,9 +159,16 @@ public sealed class LearnerWorker : RoleWorker
     // The learner thread: the stage's whole loop, blocking only this thread.
     private StageEnded RunStageBody(PlannedStage stage)
     {
+        var context = Node.StageContext();
+        // Rank 0 reports each logged step of a token stage from this (the training) thread, so a hang anywhere in the
+        // step stops the reports, and the coordinator's stall watchdog names the stage (RL steps are asked for instead).
+        Action<MetricPoint>? reportProgress = Node.Collective.Rank == 0 && stage.Kind != PlannedKind.Rl
+            ? point => { if (point.Metric == "loss") Coordinator.Tell(new StageProgress(stage.Name, point.Step), _self); }
+            : null;
+        context.Metrics.Appended += reportProgress;
         try
         {
-            var runner = new StageRunner(Node.Run.ForStage(stage), Node.StageContext(), Node.Collective.Size > 1 ? Node.Collective : null)
+            var runner = new StageRunner(Node.Run.ForStage(stage), context, Node.Collective.Size > 1 ? Node.Collective : null)
             {
                 PeakFlops = stage.Kind == PlannedKind.Rl ? 0 : Node.PeakFlops,
                 OnModelSaved = WeightsStore.SealModel, // the guide checks it by hash before loading it
@@ -186,6 +194,10 @@ public sealed class LearnerWorker : RoleWorker
             Node.Log.WriteLine($"{stage.Name}: failed: {e}");
             if (Node.Collective.Size > 1) AbortJob(stage, e);
             return new StageEnded(stage.Name, e.Message, false);
+        }
+        finally
+        {
+            context.Metrics.Appended -= reportProgress;
         }
     }
 

@@ -52,6 +52,7 @@ public sealed partial class CoordinatorState
     private int _stageIndex = -1;
     private DateTimeOffset _stageStarted;
     private PlannedStage? _stage;
+    private long _learnerStep = -1; // the last step of the current token stage learner rank 0 reported (-1: none yet)
     private RunContext _stageRun; // the current stage's context (its config overrides applied)
 
     // ---- the current RL stage ----
@@ -255,6 +256,7 @@ public sealed partial class CoordinatorState
 
         var stage = _stage = _plan[_stageIndex];
         _stageStarted = _time.GetUtcNow();
+        _learnerStep = -1;
         if (stage.Name != _journaledStage)
         {
             _journaledStage = stage.Name;
@@ -295,6 +297,14 @@ public sealed partial class CoordinatorState
         if (FromLeadLearner(from, c) is null || c.Stage != _stage?.Name) return Drain();
         Emit(new Say($"{c.Stage}: done in {(_time.GetUtcNow() - _stageStarted).TotalSeconds:F0} s"));
         NextStage();
+        return Drain();
+    }
+
+    /// <summary>Learner rank 0 logged a step of the current token stage: the run moved (the watchdog's clock restarts).</summary>
+    public IReadOnlyList<CoordinatorEffect> StageProgress(string from, StageProgress p)
+    {
+        if (FromLeadLearner(from, p) is null || p.Stage != _stage?.Name) return Drain();
+        if (p.Step > _learnerStep) { _learnerStep = p.Step; Progress(); }
         return Drain();
     }
 
@@ -481,11 +491,14 @@ public sealed partial class CoordinatorState
 
     // ------------------------------------------------------------------ what the run waits for
 
-    /// <summary>What the run waits for now, in words, or null when nothing is outstanding (a learner busy with a token stage).</summary>
+    /// <summary>What the run waits for now, in words, or null when nothing is outstanding.</summary>
     public string? Awaited()
     {
         if (!Started || Finishing) return null;
         var parts = new List<string>();
+        // A token stage's learners owe the run their next logged step (StageProgress, every log_every steps).
+        if (_stage is { Kind: PlannedKind.Pretrain or PlannedKind.MidTrain or PlannedKind.Sft } training && Learners().Any())
+            parts.Add($"the next logged step of {training.Name} from learner rank 0 ({(_learnerStep < 0 ? "none logged yet" : $"last: step {_learnerStep}")})");
         foreach (var (kind, book) in _books)
             if (book.Pending + book.Leased > 0) parts.Add($"{WorkKindNames.Name(kind)} work ({book.Pending} waiting for a worker, {book.Leased} leased)");
         foreach (int step in _stepWaiters.Keys.Order())

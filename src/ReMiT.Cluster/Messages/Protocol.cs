@@ -137,6 +137,14 @@ public sealed record StageCompleted([property: Key(0)] string Stage) : IRemitMes
 [MessagePackObject]
 public sealed record StageFailed([property: Key(0)] string Stage, [property: Key(1)] string Error) : IRemitMessage;
 
+/// <summary>
+/// Learner rank 0 logged a step of a token stage (pre-training, mid-training, SFT), sent from the training thread
+/// itself: while the learners train, the coordinator has no work outstanding, and this is what its stall watchdog
+/// waits for, so a learner that hangs inside a stage stops the run instead of holding it forever.
+/// </summary>
+[MessagePackObject]
+public sealed record StageProgress([property: Key(0)] string Stage, [property: Key(1)] long Step) : IRemitMessage;
+
 // ---------------------------------------------------------------- transport
 
 /// <summary>

@@ -180,6 +180,29 @@ public sealed class CoordinatorTrustTests : IDisposable
     }
 
     [Fact]
+    public async Task Tick_LearnerLogsNoStepOfATokenStageForStallTimeout_StopsTheRunNamingTheStageAndItsLastStep()
+    {
+        using var dir = new TempDir();
+        var config = ConfigLoader.Load(Path.Combine(ReMiT.Tests.Shared.RepoPaths.Root, "cluster", "presets", "smoke.json"),
+            ["cluster.lease_timeout_s=1", "cluster.stall_timeout_s=2", "cluster.retry_after_s=1"]);
+        var run = RunContext.Prepare(config, dir.Path, resume: false, TextWriter.Null);
+        var finished = new TaskCompletionSource<string?>();
+        var coordinator = _cluster.ActorOf(Props.Create(() => new Coordinator(run, new RemitMetrics(), finished, TextWriter.Null)), "silent-learner-run");
+        var learner = StartProbe(_cluster, "hung-learner");
+        learner.Ref.Tell(new SendAs(coordinator, new RegisterWorker("learner", 0, 1, 1, "test", 0)));
+        string stage = Next<RunStage>(learner.Seen).Stage;
+        Assert.Equal(run.Plan[0].Name, stage);
+
+        // Two logged steps, then the learner hangs: nothing else is outstanding, yet the run must not wait forever.
+        learner.Ref.Tell(new SendAs(coordinator, new StageProgress(stage, 10)));
+        learner.Ref.Tell(new SendAs(coordinator, new StageProgress(stage, 20)));
+
+        string? error = await finished.Task.WaitAsync(Patience);
+        Assert.Contains("stalled", error);
+        Assert.Contains($"the next logged step of {stage} from learner rank 0 (last: step 20)", error);
+    }
+
+    [Fact]
     public void RlStep_LostLeaseAndLostBatch_TheLeaseComesBackWithItsCreditAndTheBatchIsSentAgainOnRequest()
     {
         using var dir = new TempDir();

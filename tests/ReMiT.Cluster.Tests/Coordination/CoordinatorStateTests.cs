@@ -238,6 +238,30 @@ public sealed class CoordinatorStateTests : IDisposable
     }
 
     [Fact]
+    public void StageProgress_InATokenStage_FromRankZeroMovesTheRunAndIsWhatTheRunAwaits_OthersAreIgnoredOrRefused()
+    {
+        var state = new CoordinatorState(_run, _ => false, _clock); // nothing done: pre-training starts
+        var first = _run.Plan[0];
+        Assert.Equal(PlannedKind.Pretrain, first.Kind);
+        state.Register(Member(Learner, WorkerRole.Learner, rank: 0, size: 2));
+        state.Register(Member(Learner1, WorkerRole.Learner, rank: 1, size: 2));
+        Assert.Equal(first.Name, state.Stage?.Name);
+        Assert.Equal($"the next logged step of {first.Name} from learner rank 0 (none logged yet)", state.Awaited());
+
+        long before = state.Progressed;
+        Assert.Equal([RejectReasons.WrongRole], Refusals(state.StageProgress(Learner1, new StageProgress(first.Name, 10))));
+        Assert.Equal([RejectReasons.NotMember], Refusals(state.StageProgress(RolloutA, new StageProgress(first.Name, 10))));
+        state.StageProgress(Learner, new StageProgress("another-stage", 10));
+        Assert.Equal(before, state.Progressed);
+
+        state.StageProgress(Learner, new StageProgress(first.Name, 10));
+        Assert.Equal(before + 1, state.Progressed);
+        Assert.Contains("(last: step 10)", state.Awaited());
+        state.StageProgress(Learner, new StageProgress(first.Name, 10)); // the same step again is not progress
+        Assert.Equal(before + 1, state.Progressed);
+    }
+
+    [Fact]
     public void RequestWork_UnknownKind_IsRefusedAsBadContent()
     {
         _state.Register(Member(RolloutA, WorkerRole.Rollout));
