@@ -67,41 +67,34 @@ public sealed unsafe class OpenMpiCollective : ICollective
     public void ReduceScatterSum(ReadOnlySpan<float> data, Span<float> shard)
     {
         CollectiveChecks.Separate(data, shard, Size, nameof(data), nameof(shard));
-        WithinOneCall(data.Length, nameof(data));
-        lock (_gate)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            fixed (float* full = data)
-            fixed (float* block = shard)
-                _mpi.ReduceScatterSum(full, block, shard.Length);
-        }
+        OneCall(data, shard, (full, block, n) => _mpi.ReduceScatterSum((float*)full, (float*)block, n));
     }
 
     /// <summary>One MPI_Allgather; like <see cref="ReduceScatterSum"/> the whole call stays within <see cref="PieceElements"/> floats.</summary>
     public void AllGather(ReadOnlySpan<float> shard, Span<float> data)
     {
         CollectiveChecks.Separate(data, shard, Size, nameof(data), nameof(shard));
-        WithinOneCall(data.Length, nameof(data));
-        lock (_gate)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            fixed (float* block = shard)
-            fixed (float* full = data)
-                _mpi.AllGather(block, full, shard.Length);
-        }
+        OneCall(data, shard, (full, block, n) => _mpi.AllGather((float*)block, (float*)full, n));
     }
 
     /// <summary>One MPI_Allgather of MPI_UINT16_T (bfloat16 bits), within <see cref="PieceElements"/> values like the float one.</summary>
     public void AllGather(ReadOnlySpan<ushort> shard, Span<ushort> data)
     {
         CollectiveChecks.Separate(data, shard, Size, nameof(data), nameof(shard));
-        WithinOneCall(data.Length, nameof(data));
+        OneCall(data, shard, (full, block, n) => _mpi.AllGather16((ushort*)block, (ushort*)full, n));
+    }
+
+    // A reduce-scatter or all-gather as one MPI call between the whole buffer and this rank's block (checked by the
+    // caller): within one call's limit, under the lock, both spans pinned for the call.
+    private void OneCall<T>(ReadOnlySpan<T> full, ReadOnlySpan<T> block, Action<nint, nint, int> call) where T : unmanaged
+    {
+        WithinOneCall(full.Length, "data");
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            fixed (ushort* block = shard)
-            fixed (ushort* full = data)
-                _mpi.AllGather16(block, full, shard.Length);
+            fixed (T* f = full)
+            fixed (T* b = block)
+                call((nint)f, (nint)b, block.Length);
         }
     }
 
