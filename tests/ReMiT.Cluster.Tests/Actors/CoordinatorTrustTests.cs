@@ -157,17 +157,25 @@ public sealed class CoordinatorTrustTests : IDisposable
         Assert.False(guide.Seen.TryTake(out var again, TimeSpan.FromMilliseconds(300)) && again is GuideWork, "the guide was asked to score it twice");
     }
 
-    [Fact]
-    public async Task Tick_WorkOutstandingAndNothingMovesForStallTimeout_StopsTheRunNamingWhatItWaitedFor()
+    // A smoke run whose watchdog fires after 2 s of nothing moving, and one learner (rank 0 of 1) registered with it.
+    private (RunContext Run, IActorRef Coordinator, TaskCompletionSource<string?> Finished, (IActorRef Ref, BlockingCollection<object> Seen) Learner)
+        StallingRun(TempDir dir, string name)
     {
-        using var dir = new TempDir();
         var config = ConfigLoader.Load(Path.Combine(ReMiT.Tests.Shared.RepoPaths.Root, "cluster", "presets", "smoke.json"),
             ["cluster.lease_timeout_s=1", "cluster.stall_timeout_s=2", "cluster.retry_after_s=1"]);
         var run = RunContext.Prepare(config, dir.Path, resume: false, TextWriter.Null);
         var finished = new TaskCompletionSource<string?>();
-        var coordinator = _cluster.ActorOf(Props.Create(() => new Coordinator(run, new RemitMetrics(), finished, TextWriter.Null)), "stalling");
-        var learner = StartProbe(_cluster, "stalled-learner");
+        var coordinator = _cluster.ActorOf(Props.Create(() => new Coordinator(run, new RemitMetrics(), finished, TextWriter.Null)), name);
+        var learner = StartProbe(_cluster, $"{name}-learner");
         learner.Ref.Tell(new SendAs(coordinator, new RegisterWorker("learner", 0, 1, 1, "test", 0)));
+        return (run, coordinator, finished, learner);
+    }
+
+    [Fact]
+    public async Task Tick_WorkOutstandingAndNothingMovesForStallTimeout_StopsTheRunNamingWhatItWaitedFor()
+    {
+        using var dir = new TempDir();
+        var (_, coordinator, finished, learner) = StallingRun(dir, "stalling");
         Next<WorkerRegistered>(learner.Seen);
 
         learner.Ref.Tell(new SendAs(coordinator, new GuideWork(90, "midtrain:x", "rl-base", 1, 1, [1], [2]))); // no guide node will ever take it
@@ -183,13 +191,7 @@ public sealed class CoordinatorTrustTests : IDisposable
     public async Task Tick_LearnerLogsNoStepOfATokenStageForStallTimeout_StopsTheRunNamingTheStageAndItsLastStep()
     {
         using var dir = new TempDir();
-        var config = ConfigLoader.Load(Path.Combine(ReMiT.Tests.Shared.RepoPaths.Root, "cluster", "presets", "smoke.json"),
-            ["cluster.lease_timeout_s=1", "cluster.stall_timeout_s=2", "cluster.retry_after_s=1"]);
-        var run = RunContext.Prepare(config, dir.Path, resume: false, TextWriter.Null);
-        var finished = new TaskCompletionSource<string?>();
-        var coordinator = _cluster.ActorOf(Props.Create(() => new Coordinator(run, new RemitMetrics(), finished, TextWriter.Null)), "silent-learner-run");
-        var learner = StartProbe(_cluster, "hung-learner");
-        learner.Ref.Tell(new SendAs(coordinator, new RegisterWorker("learner", 0, 1, 1, "test", 0)));
+        var (run, coordinator, finished, learner) = StallingRun(dir, "silent-learner-run");
         string stage = Next<RunStage>(learner.Seen).Stage;
         Assert.Equal(run.Plan[0].Name, stage);
 
