@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Akka.Cluster;
+using Xunit.Abstractions;
 using ReMiT.Cluster.Hosting.Tls;
 
 namespace ReMiT.Cli.Tests;
@@ -14,8 +15,11 @@ namespace ReMiT.Cli.Tests;
 /// container); it must rejoin the running cluster — the survivors see its new incarnation Up and it sees them with
 /// their old ones — instead of founding a cluster of its own as a hard-wired coordinator-0 seed did.
 /// </summary>
-public sealed class KubernetesBootstrapTests : IDisposable
+[Collection(KubernetesBootstrapTests.Alone)]
+public sealed class KubernetesBootstrapTests(ITestOutputHelper output) : IDisposable
 {
+    /// <summary>Runs after the parallel tests, with nothing beside it: its 90 s bound is about the bootstrap, not the runner's load.</summary>
+    public const string Alone = "kubernetes bootstrap, alone";
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(90);
     private const string Namespace = "ml";
     private const string Token = "remit-test-token";
@@ -104,13 +108,16 @@ public sealed class KubernetesBootstrapTests : IDisposable
             var first = views[0]!;
             return views.All(v => Same(v!, first)) ? first : null;
         }, "one cluster of coordinator, verifier and guide", clock, Diagnostics);
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: one cluster of three in every member's view");
         WaitFor(() => coordinator.Output.Contains("joined: verifier", StringComparison.Ordinal) && coordinator.Output.Contains("joined: guide", StringComparison.Ordinal)
                       ? "" : null, "the workers registered with the coordinator", clock, Diagnostics);
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: one cluster of three, the workers registered");
         var coordinatorAddress = Address(akka["coordinator"]);
         long firstIncarnation = before[coordinatorAddress].Uid;
 
         // kill -9, then the kubelet starts the container again in the same pod.
         coordinator.KillHard();
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: coordinator killed (SIGKILL) and started again");
         var restarted = Start("coordinator");
 
         var after = WaitFor(() =>
@@ -123,6 +130,7 @@ public sealed class KubernetesBootstrapTests : IDisposable
                             && own[coordinatorAddress].Uid != firstIncarnation;
             return rejoined ? own : null;
         }, "the restarted coordinator Up in the survivors' cluster", clock, Diagnostics);
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: the restarted coordinator Up in the survivors' cluster");
         // The same cluster, not a new one: the survivors kept their incarnations, and the new coordinator joined them.
         foreach (string role in new[] { "verifier", "guide" })
             Assert.Equal(before[Address(akka[role])].Uid, after[Address(akka[role])].Uid);
@@ -134,6 +142,7 @@ public sealed class KubernetesBootstrapTests : IDisposable
         WaitFor(() => restarted.Output.Contains("joined: verifier", StringComparison.Ordinal) && restarted.Output.Contains("joined: guide", StringComparison.Ordinal)
                       ? "" : null, "the workers registered with the restarted coordinator", clock, Diagnostics);
 
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: the workers registered with the restarted coordinator");
         // Discovery asked the API server for the release's pods only, with the service account token.
         Assert.Equal(0, api.Unauthorized);
         Assert.Contains(api.Requests, r => r.StartsWith("/api/v1/namespaces/ml/pods?labelSelector=", StringComparison.Ordinal)

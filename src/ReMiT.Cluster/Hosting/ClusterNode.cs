@@ -50,7 +50,7 @@ public static class ClusterNode
                 cluster.RegisterOnMemberUp(() => node.Log.WriteLine(
                     $"node: Up as {cluster.SelfAddress} in a cluster of {cluster.State.Members.Count}: " +
                     string.Join(", ", cluster.State.Members.Select(m => $"{m.Address} [{string.Join(",", m.Roles)}]"))));
-                await KubernetesBootstrap.StartAsync(system, options.Kubernetes, node.Log).ConfigureAwait(false);
+                await KubernetesBootstrap.StartAsync(system, options, node.Log).ConfigureAwait(false);
             }
             else if (options.SeedNodes.Count == 0) cluster.Join(cluster.SelfAddress); // founding node (and the embedded default)
             else cluster.JoinSeedNodes(options.SeedAddresses.Select(Address.Parse));

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Discovery;
@@ -9,8 +11,8 @@ using Akka.Management.Dsl;
 namespace ReMiT.Cluster.Hosting;
 
 /// <summary>
-/// <see cref="ClusterDiscovery.Kubernetes"/>: Akka Management's HTTP endpoint plus Cluster Bootstrap with
-/// Akka.Discovery.KubernetesApi. The node lists the pods that <see cref="KubernetesDiscoveryOptions.LabelSelector"/>
+/// <see cref="ClusterDiscovery.Kubernetes"/>: Akka.Management's Cluster Bootstrap with Akka.Discovery.KubernetesApi, and
+/// the management endpoint it needs (<see cref="ManagementEndpoint"/>). The node lists the pods that <see cref="KubernetesDiscoveryOptions.LabelSelector"/>
 /// selects (those with a container port named <see cref="KubernetesDiscoveryOptions.PortName"/> are the contact
 /// points) and asks each one's endpoint (<c>GET /bootstrap/seed-nodes</c>) for its cluster's members. If any pod is in a
 /// cluster, the node joins that cluster — which is how a restarted coordinator-0 finds the running one. Only when
@@ -33,12 +35,7 @@ internal static class KubernetesBootstrap
                 port = {{k.ManagementPort}}
                 bind-hostname = {{Quote(options.BindHostname)}}
                 bind-port = {{k.ManagementPort}}
-                # Only the bootstrap's read-only /bootstrap/seed-nodes; the address and cluster-client routes are not needed.
-                routes {
-                  remote-address = ""
-                  cluster-client-receptionist = ""
-                }
-                route-providers-read-only = true
+                # (ManagementEndpoint serves the one route bootstrap needs; these say where, for the bootstrap's own use.)
               }
               cluster.bootstrap {
                 new-cluster-enabled = {{(k.NewClusterEnabled ? "on" : "off")}}
@@ -70,23 +67,31 @@ internal static class KubernetesBootstrap
     }
 
     /// <summary>
-    /// Starts the management endpoint and the bootstrap; returns once the endpoint listens (the join itself happens in
-    /// the background, retried until it succeeds). A port already in use fails here, naming the port.
+    /// Starts this node's <see cref="ManagementEndpoint"/> (closed when the actor system terminates) and the bootstrap;
+    /// returns once both run (the join itself happens in the background, retried until it succeeds). A port already
+    /// in use fails here, naming the port and its variable.
     /// </summary>
-    public static async Task StartAsync(ActorSystem system, KubernetesDiscoveryOptions options, TextWriter log)
+    public static async Task StartAsync(ActorSystem system, NodeOptions options, TextWriter log)
     {
-        Uri? endpoint;
+        var k = options.Kubernetes;
+        ManagementEndpoint endpoint;
         try
         {
-            endpoint = await AkkaManagement.Get(system).Start().ConfigureAwait(false);
+            endpoint = ManagementEndpoint.Start(system, options.BindHostname, k.ManagementPort);
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (HttpListenerException e)
         {
             throw new InvalidOperationException(
-                $"the management endpoint could not listen on port {options.ManagementPort} ({KubernetesDiscoveryOptions.ManagementPortVariable}): {e.Message}", e);
+                $"the management endpoint could not listen on {options.BindHostname}:{k.ManagementPort} ({KubernetesDiscoveryOptions.ManagementPortVariable}): {e.Message}", e);
         }
-        log.WriteLine($"node: kubernetes discovery: management endpoint {endpoint}, contact points = pods in namespace {options.Namespace} " +
-                      $"matching {options.LabelSelector} with a '{options.PortName}' port (at least {options.RequiredContactPoints} before founding a cluster)");
+        _ = system.WhenTerminated.ContinueWith(_ => endpoint.Dispose(), TaskScheduler.Default);
+        // Cluster Bootstrap learns this node's own contact point from its route provider, as when the routes are served
+        // by hand; it needs it to recognise itself among the discovered pods.
+        string host = IPAddress.TryParse(k.ManagementHostname, out var ip) && ip.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{k.ManagementHostname}]" : k.ManagementHostname;
+        var self = new Uri($"http://{host}:{k.ManagementPort}/");
+        ClusterBootstrap.Get(system).Routes(ManagementRouteProviderSettings.Create(self, readOnly: true));
+        log.WriteLine($"node: kubernetes discovery: management endpoint {self} ({ManagementEndpoint.SeedNodesPath}), contact points = pods in namespace " +
+                      $"{k.Namespace} matching {k.LabelSelector} with a '{k.PortName}' port (at least {k.RequiredContactPoints} before a cluster is founded)");
         await ClusterBootstrap.Get(system).Start().ConfigureAwait(false);
     }
 }

@@ -64,8 +64,6 @@ public sealed class KubernetesDiscoveryOptionsTests : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(7.5), config.GetTimeSpan($"{discovery}.stable-margin"));
         Assert.True(config.GetBoolean($"{discovery}.contact-with-all-contact-points"));
         Assert.False(config.GetBoolean("akka.management.cluster.bootstrap.new-cluster-enabled"));
-        Assert.Equal("", config.GetString("akka.management.http.routes.cluster-client-receptionist"));
-        Assert.Contains("ClusterBootstrapProvider", config.GetString("akka.management.http.routes.cluster-bootstrap"));
     }
 
     [Fact]
