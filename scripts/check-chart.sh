@@ -3,8 +3,10 @@
 # combinations, every rendered object validated against the Kubernetes (and CRD) schemas by
 # helm/tests/validate.mjs, the expected object counts, and values the schema must refuse.
 # Security (validate.mjs): mutual TLS files mounted from a secret in every node (the generated
-# certificate signed by its CA), seeds in the matching scheme, a NetworkPolicy keeping akka and ssh
-# to the release's pods, ssh with known_hosts, images pinned by digest when asked.
+# certificate signed by its CA), seeds in the matching scheme, Cluster Bootstrap with a management
+# port, the pod IP, a selector that selects the pod and a Role that lists pods (and no API token where
+# it is not used), a NetworkPolicy keeping akka, ssh and management to the release's pods, ssh with
+# known_hosts, images pinned by digest when asked.
 # Also runs scripts/check-docker.sh (the Dockerfiles' structure).
 #
 # Tools go to .tools/ (pinned, installed once through npm from whatever registry npm is set to):
@@ -76,7 +78,9 @@ trap 'rm -rf "$out"' EXIT
 
 # name | helm value flags | validate.mjs expectations
 cases=(
-  "defaults||--expect StatefulSet=5 --expect HeadlessService=5 --expect MPIJob=0 --expect ServiceMonitor=0 --expect DashboardConfigMap=0 --expect Secret=2 --expect NetworkPolicy=1 --expect Certificate=0"
+  "defaults||--expect StatefulSet=5 --expect HeadlessService=5 --expect MPIJob=0 --expect ServiceMonitor=0 --expect DashboardConfigMap=0 --expect Secret=2 --expect NetworkPolicy=1 --expect Certificate=0 --expect Role=1 --expect RoleBinding=1"
+  "discovery-seeds|--set discovery.mode=seeds|--expect StatefulSet=5 --expect Role=0 --expect RoleBinding=0 --expect NetworkPolicy=1"
+  "discovery-own-service-account|--set serviceAccount.create=false --set serviceAccount.name=runner --set discovery.requiredContactPoints=2 --set discovery.managementPort=8600|--expect ServiceAccount=0 --expect Role=1 --expect RoleBinding=1"
   "mpiOperator-off|--set learners.mpiOperator=false --set learners.workers=3|--expect StatefulSet=5 --expect MPIJob=0 --expect HeadlessService=5"
   "mpiOperator-on|-f $chart/ci/mpijob-values.yaml|--expect StatefulSet=4 --expect MPIJob=1 --expect HeadlessService=5 --expect Secret=1 --expect NetworkPolicy=1"
   "monitoring-on|-f $chart/ci/monitoring-values.yaml|--expect ServiceMonitor=1 --expect PodMonitor=1 --expect DashboardConfigMap=1"
@@ -129,6 +133,17 @@ ports = text.index("      ports:\n", rule)
 open(sys.argv[2], "w").write(text[:rule] + "    - ports:\n" + text[ports + len("      ports:\n"):])
 PY
 caught "validator catches akka open to everyone" open-akka "$out/open-akka.yaml" "port akka (4053) is open to more than the release's pods"
+caught "validator catches the management endpoint open to everyone" open-akka "$out/open-akka.yaml" "port management (8558) is open to more than the release's pods"
+
+# ... and Cluster Bootstrap without the Role that lets it list pods, or a node that would never see itself among them.
+python3 - "$out/defaults.yaml" "$out/no-rbac.yaml" <<'PY'
+import sys
+docs = open(sys.argv[1]).read().split("\n---\n")
+open(sys.argv[2], "w").write("\n---\n".join(d for d in docs if "kind: RoleBinding" not in d))
+PY
+caught "validator catches bootstrap without RBAC" no-rbac "$out/no-rbac.yaml" "no RoleBinding grants ServiceAccount remit a Role that lists pods"
+sed 's/value: "\$(POD_IP)"/value: "$(POD_NAME)"/' "$out/defaults.yaml" >"$out/dns-self.yaml"
+caught "validator catches a management hostname that is not the pod IP" dns-self "$out/dns-self.yaml" "REMIT_MANAGEMENT_HOSTNAME must be the pod IP"
 sed 's/StrictHostKeyChecking=yes/StrictHostKeyChecking=no/' "$out/defaults.yaml" >"$out/no-host-keys.yaml"
 caught "validator catches ssh without host key checking" no-host-keys "$out/no-host-keys.yaml" "learner-launch.sh turns ssh host key checking off"
 
@@ -154,6 +169,8 @@ refused=(
   "a tag as digest|--set image.digest=v1|/image/digest"
   "one digest for two flavours|-f $chart/ci/gpu-values.yaml --set image.digest=sha256:$(printf 'ab%.0s' {1..32})|image.digests.cpu and image.digests.cuda"
   "a metrics peer that is an ipBlock|--set networkPolicy.metricsFrom[0].ipBlock.cidr=0.0.0.0/0|/networkPolicy/metricsFrom/0"
+  "unknown discovery mode|--set discovery.mode=dns|/discovery/mode"
+  "management port shared with akka|--set discovery.managementPort=4053|discovery.managementPort 4053 is also the akka"
 )
 for r in "${refused[@]}"; do
   IFS='|' read -r name flags needle <<<"$r"

@@ -14,9 +14,12 @@
 //     emptyDir, GPU requests equal limits, monitors select something, the dashboard parses;
 //  4. security: every node has its TLS files from a mounted secret (ca.crt/tls.crt/tls.key, the
 //     certificate signed by the CA and matching the key) or says REMIT_INSECURE, and its seed scheme
-//     agrees; a NetworkPolicy selects every pod and lets the akka and ssh ports be reached only from
-//     the release's pods and every node port from somewhere; ssh checks host keys; with
-//     --expect-digest every image is pinned by digest.
+//     agrees; a node finds the cluster by seeds or by Cluster Bootstrap through the Kubernetes API
+//     (then: a management port named as discovery expects, the pod IP as its address, a selector that
+//     selects it, enough contact points, its token mounted and a Role that lists pods bound to its
+//     account; others mount no token); a NetworkPolicy selects every pod and lets the akka, ssh and
+//     management ports be reached only from the release's pods and every node port from somewhere;
+//     ssh checks host keys; with --expect-digest every image is pinned by digest.
 // Secrets and claims that exist outside the release are named by EXISTING_SECRETS and EXISTING_CLAIMS.
 // Then the object counts are checked against --expect (exact) and --expect-min (at least); the
 // pseudo-kinds HeadlessService and DashboardConfigMap count those. Prints one summary line per case
@@ -34,6 +37,7 @@ import Ajv from "ajv";
 import * as core from "kubernetes-models/v1";
 import * as apps from "kubernetes-models/apps/v1";
 import * as networking from "kubernetes-models/networking.k8s.io/v1";
+import * as rbac from "kubernetes-models/rbac.authorization.k8s.io/v1";
 import * as monitoring from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -86,6 +90,8 @@ const models = {
   "v1/PersistentVolumeClaim": core.PersistentVolumeClaim,
   "apps/v1/StatefulSet": apps.StatefulSet,
   "networking.k8s.io/v1/NetworkPolicy": networking.NetworkPolicy,
+  "rbac.authorization.k8s.io/v1/Role": rbac.Role,
+  "rbac.authorization.k8s.io/v1/RoleBinding": rbac.RoleBinding,
   "monitoring.coreos.com/v1/ServiceMonitor": monitoring.ServiceMonitor,
   "monitoring.coreos.com/v1/PodMonitor": monitoring.PodMonitor,
 };
@@ -127,6 +133,7 @@ function modelFile(key) {
   if (key.startsWith("monitoring.coreos.com/")) return typeFile(`@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/${kind}`);
   if (key.startsWith("apps/")) return typeFile(`kubernetes-models/apps/v1/${kind}`);
   if (key.startsWith("networking.k8s.io/")) return typeFile(`kubernetes-models/networking.k8s.io/v1/${kind}`);
+  if (key.startsWith("rbac.authorization.k8s.io/")) return typeFile(`kubernetes-models/rbac.authorization.k8s.io/v1/${kind}`);
   return typeFile(`kubernetes-models/v1/${kind}`);
 }
 
@@ -257,14 +264,15 @@ for (const { owner, template, where, mpi } of pods) {
     // (The MPIJob launcher only forwards REMIT_DEVICE to the ranks; it runs none itself.)
     if (env.get("REMIT_DEVICE") === "cuda" && !(gpuLim > 0) && mpi !== "Launcher") fail(owner, `${at}: REMIT_DEVICE=cuda without an nvidia.com/gpu limit`);
     const seeds = env.get("REMIT_SEED_NODES");
-    if (seeds !== undefined) {
-      const m = /^(akka(?:\.ssl)?\.tcp):\/\/remit@([a-z0-9-]+)-0\.([a-z0-9-]+)\.[a-z0-9-]+\.svc\.[a-z0-9.-]+:\d+$/.exec(seeds)?.slice(1);
-      if (!m) fail(owner, `${at}: REMIT_SEED_NODES ${seeds} is not akka[.ssl].tcp://remit@<set>-0.<service>.<ns>.svc.<domain>:<port>`);
+    for (const seed of seeds?.split(",") ?? []) {
+      const m = /^(akka(?:\.ssl)?\.tcp):\/\/remit@([a-z0-9-]+)-0\.([a-z0-9-]+)\.[a-z0-9-]+\.svc\.[a-z0-9.-]+:\d+$/.exec(seed)?.slice(1);
+      if (!m) fail(owner, `${at}: REMIT_SEED_NODES ${seed} is not akka[.ssl].tcp://remit@<set>-0.<service>.<ns>.svc.<domain>:<port>`);
       else if ((m[0] === "akka.ssl.tcp") !== env.has("REMIT_TLS_CA")) fail(owner, `${at}: seed scheme ${m[0]} does not match TLS ${env.has("REMIT_TLS_CA") ? "on" : "off"}`);
-      else if (!byKind("StatefulSet").some((s) => s.metadata.name === m[1] && s.spec.serviceName === m[2]))
+      else if (!byKind("StatefulSet").some((s) => s.metadata.name === m[1] && s.spec.serviceName === m[2] && s.spec.replicas > 0))
         fail(owner, `${at}: the seed ${m[1]}-0.${m[2]} is not a pod of a rendered StatefulSet`);
     }
     if (env.has("REMIT_ROLE")) tlsCheck(owner, at, env, mounts, volumes);
+    if (env.has("REMIT_ROLE")) discoveryCheck(owner, at, template, c, env);
   }
 }
 
@@ -309,6 +317,53 @@ for (const d of dashboards) {
 }
 
 // ---------------------------------------------------------------- 4. security
+// How a node finds the cluster. REMIT_DISCOVERY=kubernetes (Cluster Bootstrap): no seeds; a named management
+// port that REMIT_MANAGEMENT_PORT names; REMIT_MANAGEMENT_HOSTNAME = the pod IP (how it recognises itself among the
+// discovered pods); a label selector that selects its own pod; enough contact points to ever form a cluster; the
+// service account token mounted, and a Role in the release that lets that account list pods. Any other node
+// joins seeds (REMIT_SEED_NODES, checked above) and mounts no token it does not need.
+function discoveryCheck(owner, at, template, c, env) {
+  const spec = template.spec;
+  if (env.get("REMIT_DISCOVERY") !== "kubernetes") {
+    if (!env.has("REMIT_SEED_NODES")) fail(owner, `${at}: a node needs REMIT_SEED_NODES or REMIT_DISCOVERY=kubernetes to find the cluster`);
+    if (spec.automountServiceAccountToken !== false) fail(owner, `${at}: mounts the service account token without using the API (automountServiceAccountToken must be false)`);
+    return;
+  }
+  if (env.has("REMIT_SEED_NODES")) fail(owner, `${at}: REMIT_SEED_NODES and REMIT_DISCOVERY=kubernetes exclude each other`);
+  const portName = env.get("REMIT_MANAGEMENT_PORT_NAME") ?? "management";
+  const port = (c.ports ?? []).find((p) => p.name === portName);
+  if (!port) fail(owner, `${at}: bootstraps through Kubernetes but declares no container port named ${portName} (discovery finds contact points by it)`);
+  else if (String(port.containerPort) !== env.get("REMIT_MANAGEMENT_PORT"))
+    fail(owner, `${at}: port ${portName} is ${port.containerPort} but REMIT_MANAGEMENT_PORT is ${env.get("REMIT_MANAGEMENT_PORT")}`);
+  const envList = c.env ?? [];
+  const podIp = envList.findIndex((e) => e.valueFrom?.fieldRef?.fieldPath === "status.podIP");
+  const host = envList.findIndex((e) => e.name === "REMIT_MANAGEMENT_HOSTNAME");
+  if (podIp < 0 || host < podIp || envList[host].value !== `$(${envList[podIp].name})`)
+    fail(owner, `${at}: REMIT_MANAGEMENT_HOSTNAME must be the pod IP ($(VAR) of an earlier variable from status.podIP)`);
+  if (!env.get("REMIT_K8S_NAMESPACE")) fail(owner, `${at}: REMIT_K8S_NAMESPACE is not set`);
+  const selector = env.get("REMIT_K8S_LABEL_SELECTOR") ?? "";
+  const terms = selector.split(",").map((t) => t.split("="));
+  if (!selector || terms.some((t) => t.length !== 2)) fail(owner, `${at}: REMIT_K8S_LABEL_SELECTOR ${selector} is not key=value[,key=value]`);
+  else {
+    const wanted = Object.fromEntries(terms);
+    if (!matches(wanted, template.metadata?.labels)) fail(owner, `${at}: REMIT_K8S_LABEL_SELECTOR ${selector} does not select its own pod`);
+    // The contact points: every bootstrapping pod the selector selects; the required number must be reachable.
+    const contactPoints = pods.filter((p) => matches(wanted, p.template.metadata?.labels)
+      && p.template.spec.containers.some((x) => (x.ports ?? []).some((q) => q.name === portName)))
+      .reduce((n, p) => n + (p.owner.kind === "StatefulSet" ? (p.owner.spec.replicas ?? 1) : 1), 0);
+    const required = Number(env.get("REMIT_K8S_REQUIRED_CONTACT_POINTS") ?? 2);
+    if (!(required >= 1) || required > contactPoints)
+      fail(owner, `${at}: REMIT_K8S_REQUIRED_CONTACT_POINTS ${required} but the selector finds ${contactPoints} contact point pod(s): the cluster could never form`);
+  }
+  if (spec.automountServiceAccountToken !== true) fail(owner, `${at}: bootstraps through the Kubernetes API without the service account token (automountServiceAccountToken: true)`);
+  const account = spec.serviceAccountName ?? "default";
+  const canList = (role) => (role.rules ?? []).some((r) => (r.apiGroups ?? []).includes("") && (r.resources ?? []).includes("pods") && (r.verbs ?? []).includes("list"));
+  const bound = byKind("RoleBinding").some((b) => b.roleRef?.kind === "Role"
+    && byKind("Role").some((r) => r.metadata.name === b.roleRef.name && canList(r))
+    && (b.subjects ?? []).some((s) => s.kind === "ServiceAccount" && s.name === account));
+  if (!bound) fail(owner, `${at}: no RoleBinding grants ServiceAccount ${account} a Role that lists pods (Cluster Bootstrap needs it)`);
+}
+
 // A node (it has REMIT_ROLE) either runs mutual TLS, with all three files in a mounted secret volume,
 // or says REMIT_INSECURE=1; nothing in between.
 function tlsCheck(owner, at, env, mounts, volumes) {
@@ -365,7 +420,7 @@ if (policies.length) {
     const allowed = (port) => rules.filter(({ r }) => !r.ports || r.ports.some((p) => p.port === port.containerPort || p.port === port.name));
     for (const c of template.spec.containers) {
       for (const port of c.ports ?? []) {
-        const kind = /^(akka|ssh|metrics)/.exec(port.name)?.[1];
+        const kind = /^(akka|ssh|metrics|management)/.exec(port.name)?.[1];
         if (!kind) continue;
         const rs = allowed(port);
         if (!rs.length) fail(owner, `${where}/${c.name}: port ${port.name} (${port.containerPort}) is reachable from nowhere`);

@@ -149,6 +149,32 @@ public sealed class LocalClusterTests(LocalClusterTests.ReferenceRun reference)
         AssertLostNothingAndMatches(reference.RunDirectory, run, ReissuedLeases(run));
     }
 
+    [Fact]
+    public void UpSh_CoordinatorKilledMidMidTraining_RestartedItRejoinsTheRunningClusterAndTheRunCompletesLosingNothing()
+    {
+        Assert.True(reference.ExitCode == 0, reference.Output);
+        string run = Path.Combine(reference.Root, "coordinator-killed-midtrain");
+        var environment = new Dictionary<string, string> { ["REMIT_REJOIN_TIMEOUT_S"] = "120" };
+        using (var cluster = LocalCluster.Start("local", run, Settings, environment))
+        {
+            // Mid-stage: the learners are past their first ReMiT checkpoint, with guide batches prefetched and in flight.
+            cluster.WaitForLog("stage 5/12: midtrain:remit", Limit);
+            cluster.WaitFor(() => File.Exists(Path.Combine(run, "checkpoints", "midtrain_remit", TrainingCheckpoint.PointerFile)), "a midtrain:remit checkpoint", Limit);
+            Assert.Equal(1, cluster.KillNodes("coordinator")); // kill -9
+            // The learners keep training while it is gone; the new coordinator takes their stage report and the guide
+            // requests they re-send, and runs the rest of the flywheel.
+            Assert.True(cluster.WaitForExit(Limit) == 0, cluster.Output + cluster.Logs());
+            string log = File.ReadAllText(Path.Combine(run, "logs", "coordinator.log"));
+            Assert.Contains("the coordinator died (exit 137); starting it again", log);
+            string restarted = log[log.IndexOf("starting it again", StringComparison.Ordinal)..];
+            Assert.Contains("learner rank(s) joined", restarted);
+            Assert.Contains("every stage done", restarted);
+            foreach (string role in NodeOptions.KnownRoles)
+                Assert.True(cluster.NodePids(role).Count == 0, $"a {role} node outlived up.sh");
+        }
+        AssertLostNothingAndMatches(reference.RunDirectory, run, ReissuedLeases(run));
+    }
+
     /// <summary>
     /// A faulted run ended as the uninterrupted one: no experience lost, byte-identical models and the same
     /// evaluation rows (rollouts, guide scores and which policy generates which step do not depend on timing) — so

@@ -15,6 +15,8 @@ public sealed class NodeCommandTests : IDisposable
     [InlineData("no run directory", "--role", "guide", "--seed-nodes", "akka.tcp://remit@127.0.0.1:4053")]
     [InlineData("the coordinator needs the run's config", "--role", "coordinator", "--run-dir", "x")]
     [InlineData("is not a TCP port", "--role", "verifier", "--run-dir", "x", "--seed-nodes", "akka.tcp://remit@127.0.0.1:4053", "--port", "70000")]
+    [InlineData("REMIT_K8S_NAMESPACE not set", "--role", "rollout", "--run-dir", "x", "--discovery", "kubernetes", "--insecure")]
+    [InlineData("--discovery='dns': expected seeds", "--role", "rollout", "--run-dir", "x", "--discovery", "dns")]
     [InlineData("REMIT_TLS_CA, REMIT_TLS_CERT, REMIT_TLS_KEY not set", "--role", "rollout", "--run-dir", "x", "--seed-nodes", "akka.ssl.tcp://remit@127.0.0.1:4053")]
     public void Node_BadSettings_ExitTwoNamingTheSetting(string expected, params string[] args)
     {

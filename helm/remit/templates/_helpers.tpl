@@ -106,6 +106,38 @@ A single image.digest cannot name both flavours, so it is refused when roles use
 {{- printf "%s://remit@%s:%v" (ternary "akka.ssl.tcp" "akka.tcp" .Values.tls.enabled) (include "remit.podHost" (dict "ctx" . "role" "coordinator" "ordinal" 0)) .Values.akka.port }}
 {{- end }}
 
+{{- define "remit.kubernetesDiscovery" -}}
+{{- if eq .Values.discovery.mode "kubernetes" }}true{{ end }}
+{{- end }}
+
+{{/*
+Seeds of the learner ranks with kubernetes discovery: pod 0 of every other role (mpirun starts the ranks over
+ssh, outside the pod's environment and API access, and a rank never founds a cluster: any member lets it in).
+*/}}
+{{- define "remit.learnerSeedNodes" -}}
+{{- $seeds := list }}
+{{- range $role := list "coordinator" "verifier" "guide" "rollout" }}
+{{- if gt (int (index $.Values $role).replicas) 0 }}
+{{- $seeds = append $seeds (printf "%s://remit@%s:%v" (ternary "akka.ssl.tcp" "akka.tcp" $.Values.tls.enabled) (include "remit.podHost" (dict "ctx" $ "role" $role "ordinal" 0)) $.Values.akka.port) }}
+{{- end }}
+{{- end }}
+{{- join "," $seeds }}
+{{- end }}
+
+{{/* Label selector of the release's pods (REMIT_K8S_LABEL_SELECTOR): the selector labels as key=value pairs. */}}
+{{- define "remit.podLabelSelector" -}}
+{{- printf "app.kubernetes.io/name=%s,app.kubernetes.io/instance=%s" (include "remit.name" .) .Release.Name }}
+{{- end }}
+
+{{/* Contact points that must answer before a new cluster is founded: discovery.requiredContactPoints, or every non-learner pod. */}}
+{{- define "remit.requiredContactPoints" -}}
+{{- if gt (int .Values.discovery.requiredContactPoints) 0 }}
+{{- .Values.discovery.requiredContactPoints }}
+{{- else }}
+{{- add (int .Values.coordinator.replicas) (int .Values.rollout.replicas) (int .Values.verifier.replicas) (int .Values.guide.replicas) }}
+{{- end }}
+{{- end }}
+
 {{/* The Secret holding ca.crt, tls.crt and tls.key (existing, cert-manager's or the chart's). */}}
 {{- define "remit.tlsSecretName" -}}
 {{- default (printf "%s-tls" (include "remit.fullname" .)) .Values.tls.existingSecret }}
@@ -149,8 +181,34 @@ can reach it (an MPI rank derives its own from `hostname -f` instead, see learne
       fieldPath: metadata.namespace
 - name: REMIT_ROLE
   value: {{ .role | quote }}
+{{- if and (include "remit.kubernetesDiscovery" $ctx) (ne .role "learner") }}
+# Cluster Bootstrap: list the release's pods through the API server, join the cluster they are in (a restarted
+# pod rejoins it); the pod with the lowest IP founds one only when no pod is in any.
+- name: POD_IP
+  valueFrom:
+    fieldRef:
+      fieldPath: status.podIP
+- name: REMIT_DISCOVERY
+  value: kubernetes
+- name: REMIT_K8S_NAMESPACE
+  value: "$(POD_NAMESPACE)"
+- name: REMIT_K8S_LABEL_SELECTOR
+  value: {{ include "remit.podLabelSelector" $ctx | quote }}
+- name: REMIT_MANAGEMENT_HOSTNAME
+  value: "$(POD_IP)"
+- name: REMIT_MANAGEMENT_PORT
+  value: {{ $ctx.Values.discovery.managementPort | quote }}
+- name: REMIT_K8S_REQUIRED_CONTACT_POINTS
+  value: {{ include "remit.requiredContactPoints" $ctx | quote }}
+- name: REMIT_K8S_STABLE_MARGIN_S
+  value: {{ $ctx.Values.discovery.stableMarginSeconds | quote }}
+{{- else if include "remit.kubernetesDiscovery" $ctx }}
+- name: REMIT_SEED_NODES
+  value: {{ include "remit.learnerSeedNodes" $ctx | quote }}
+{{- else }}
 - name: REMIT_SEED_NODES
   value: {{ include "remit.seedNodes" $ctx | quote }}
+{{- end }}
 - name: REMIT_HOSTNAME
   value: {{ printf "$(POD_NAME).%s-%s.$(POD_NAMESPACE).svc.%s" (include "remit.fullname" $ctx) .role $ctx.Values.clusterDomain | quote }}
 - name: REMIT_PORT
@@ -228,17 +286,21 @@ priorityClassName: {{ . }}
 {{- end }}
 {{- end }}
 
-{{/* Pod-level fields shared by every pod. */}}
+{{/*
+Pod-level fields shared by every pod; call with (dict "ctx" $ "apiAccess" true|false). Only pods that run Cluster
+Bootstrap get the service account token (it may list the release's pods, see rbac.yaml); the others get none.
+*/}}
 {{- define "remit.podCommon" -}}
-serviceAccountName: {{ include "remit.serviceAccountName" . }}
-automountServiceAccountToken: false
+{{- $ctx := .ctx }}
+serviceAccountName: {{ include "remit.serviceAccountName" $ctx }}
+automountServiceAccountToken: {{ if and .apiAccess (include "remit.kubernetesDiscovery" $ctx) }}true{{ else }}false{{ end }}
 enableServiceLinks: false
-{{- with .Values.imagePullSecrets }}
+{{- with $ctx.Values.imagePullSecrets }}
 imagePullSecrets:
   {{- toYaml . | nindent 2 }}
 {{- end }}
 securityContext:
-  {{- toYaml .Values.podSecurityContext | nindent 2 }}
+  {{- toYaml $ctx.Values.podSecurityContext | nindent 2 }}
 {{- end }}
 
 {{/* Volumes of every pod: config, /tmp, /dev/shm, the run volume. */}}

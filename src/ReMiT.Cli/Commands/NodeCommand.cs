@@ -23,6 +23,12 @@ internal static class NodeCommand
         var role = new Option<string>("--role") { Description = "coordinator, rollout, verifier, guide, learner (comma-separated for several)." };
         var configFile = new Option<string?>("--config") { Description = "A run config (cluster/presets format; the coordinator prepares the run from it), or a node config: JSON with roles, seed_nodes, hostname, port, metrics_port, run_dir, preset, device — or HOCON with a remit { … } block plus Akka settings. Also REMIT_CONFIG." };
         var seeds = new Option<string?>("--seed-nodes") { Description = "Comma-separated seed addresses, e.g. akka.tcp://remit@127.0.0.1:4053." };
+        var discovery = new Option<string?>("--discovery")
+        {
+            Description = "How the node finds the cluster (also REMIT_DISCOVERY): seeds (the default: --seed-nodes; a coordinator without them founds it) or " +
+                          "kubernetes (Cluster Bootstrap through the Kubernetes API: a restarted pod rejoins the running cluster; needs REMIT_K8S_NAMESPACE, " +
+                          "REMIT_K8S_LABEL_SELECTOR, REMIT_MANAGEMENT_HOSTNAME = the pod IP, REMIT_MANAGEMENT_PORT; the Helm chart sets them).",
+        };
         var hostname = new Option<string?>("--hostname") { Description = "Host name other nodes reach this one by." };
         var port = new Option<int?>("--port") { Description = "Akka remoting port (0 = any free port)." };
         var metricsPort = new Option<int?>("--metrics-port") { Description = "Prometheus /metrics port (0 = off)." };
@@ -42,8 +48,9 @@ internal static class NodeCommand
             "from the run's CA (REMIT_TLS_CA, REMIT_TLS_CERT, REMIT_TLS_KEY) and accepts only peers whose certificate chains to it.\n\n" +
             "Examples:\n  remit node --role coordinator --preset smoke --run-dir runs/c --port 4053\n" +
             "  remit node --role rollout --seed-nodes akka.ssl.tcp://remit@127.0.0.1:4053 --run-dir runs/c --port 0 --metrics-port 9465\n" +
+            "  remit node --role verifier --discovery kubernetes --run-dir /data/runs/r   (in a pod; the Helm chart's default)\n" +
             "  mpirun -np 2 remit node --role learner --seed-nodes akka.ssl.tcp://remit@127.0.0.1:4053 --run-dir runs/c --port 0")
-            { role, configFile, seeds, hostname, port, metricsPort, runDir, preset, set, resume, device, insecure };
+            { role, configFile, seeds, discovery, hostname, port, metricsPort, runDir, preset, set, resume, device, insecure };
         command.SetGuardedAction((p, output, error) =>
         {
             string? file = p.GetValue(configFile) ?? NonEmpty(Environment.GetEnvironmentVariable("REMIT_CONFIG"));
@@ -51,6 +58,7 @@ internal static class NodeCommand
             options = options.WithEnvironment(Environment.GetEnvironmentVariable);
             if (p.GetValue(role) is { } r) options = options with { Roles = NodeOptions.Split(r) };
             if (p.GetValue(seeds) is { } s) options = options with { SeedNodes = NodeOptions.Split(s) };
+            if (p.GetValue(discovery) is { } disc) options = options with { Discovery = ClusterDiscoveryNames.Parse(disc, "--discovery") };
             if (p.GetValue(hostname) is { } h) options = options with { Hostname = h };
             if (p.GetValue(port) is int po) options = options with { Port = po };
             if (p.GetValue(metricsPort) is int mp) options = options with { MetricsPort = mp };
@@ -143,16 +151,18 @@ internal static class NodeConfigFile
                 RunDirectory = remit.GetString("run-dir", options.RunDirectory),
                 Preset = remit.GetString("preset", options.Preset),
                 Device = remit.GetString("device", options.Device),
+                Discovery = remit.HasPath("discovery") ? ClusterDiscoveryNames.Parse(remit.GetString("discovery"), $"{path}: remit.discovery") : options.Discovery,
             };
         }
         return (options, hocon.HasPath("akka") ? hocon : null);
     }
 
-    private static readonly string[] NodeKeys = ["roles", "seed_nodes", "hostname", "port", "metrics_port", "run_dir"];
+    private static readonly string[] NodeKeys = ["roles", "seed_nodes", "discovery", "hostname", "port", "metrics_port", "run_dir"];
 
     private sealed record NodeJson(
         IReadOnlyList<string>? Roles = null, IReadOnlyList<string>? SeedNodes = null, string? Hostname = null, int? Port = null,
-        int? MetricsPort = null, string? RunDir = null, string? Preset = null, IReadOnlyList<string>? Set = null, string? Device = null)
+        int? MetricsPort = null, string? RunDir = null, string? Preset = null, IReadOnlyList<string>? Set = null, string? Device = null,
+        string? Discovery = null)
     {
         public NodeOptions ToOptions()
         {
@@ -162,6 +172,7 @@ internal static class NodeConfigFile
                 Roles = Roles ?? d.Roles, SeedNodes = SeedNodes ?? d.SeedNodes, Hostname = Hostname ?? d.Hostname, Port = Port ?? d.Port,
                 MetricsPort = MetricsPort ?? d.MetricsPort, RunDirectory = RunDir ?? d.RunDirectory, Preset = Preset ?? d.Preset,
                 Overrides = Set ?? d.Overrides, Device = Device ?? d.Device,
+                Discovery = Discovery is null ? d.Discovery : ClusterDiscoveryNames.Parse(Discovery, "discovery"),
             };
         }
     }

@@ -20,7 +20,8 @@ namespace ReMiT.Cluster.Hosting;
 /// coordinator as a cluster singleton, the workers talking to it through a singleton proxy. The
 /// embedded default (<c>remit flywheel</c>) is this with every role in one process, bound to 127.0.0.1.
 /// Remoting runs over mutual TLS (<see cref="NodeTlsIdentity"/>) unless the options say
-/// <see cref="NodeOptions.Insecure"/>.
+/// <see cref="NodeOptions.Insecure"/>. A node finds the cluster through static seeds or, on Kubernetes, through
+/// Cluster Bootstrap (<see cref="KubernetesBootstrap"/>).
 /// </summary>
 public static class ClusterNode
 {
@@ -43,7 +44,15 @@ public static class ClusterNode
         try
         {
             var cluster = Akka.Cluster.Cluster.Get(system);
-            if (options.SeedNodes.Count == 0) cluster.Join(cluster.SelfAddress); // founding node (and the embedded default)
+            if (options.Discovery == ClusterDiscovery.Kubernetes)
+            {
+                // Say which cluster this node joined: after a restart, the members it finds show it rejoined the running one.
+                cluster.RegisterOnMemberUp(() => node.Log.WriteLine(
+                    $"node: Up as {cluster.SelfAddress} in a cluster of {cluster.State.Members.Count}: " +
+                    string.Join(", ", cluster.State.Members.Select(m => $"{m.Address} [{string.Join(",", m.Roles)}]"))));
+                await KubernetesBootstrap.StartAsync(system, options, node.Log).ConfigureAwait(false);
+            }
+            else if (options.SeedNodes.Count == 0) cluster.Join(cluster.SelfAddress); // founding node (and the embedded default)
             else cluster.JoinSeedNodes(options.SeedAddresses.Select(Address.Parse));
             RemitSerializer.For(system).CountDropsIn(node.Metrics);
 
@@ -156,6 +165,7 @@ public static class ClusterNode
             }
             """;
         var config = ConfigurationFactory.ParseString(hocon).WithFallback(RemitHocon.Config);
+        if (options.Discovery == ClusterDiscovery.Kubernetes) config = config.WithFallback(KubernetesBootstrap.AkkaConfig(options));
         return extra is null ? config : extra.WithFallback(config);
     }
 }

@@ -20,6 +20,10 @@ public sealed record NodeOptions
     /// cluster. akka.tcp:// and akka.ssl.tcp:// are both accepted and joined with this node's own scheme (<see cref="SeedAddresses"/>).
     /// </summary>
     public IReadOnlyList<string> SeedNodes { get; init; } = [];
+    /// <summary>How the node finds the cluster: static <see cref="SeedNodes"/>, or Cluster Bootstrap through the Kubernetes API (REMIT_DISCOVERY).</summary>
+    public ClusterDiscovery Discovery { get; init; } = ClusterDiscovery.Seeds;
+    /// <summary>Settings of <see cref="ClusterDiscovery.Kubernetes"/> (REMIT_K8S_*, REMIT_MANAGEMENT_*); unused with seeds.</summary>
+    public KubernetesDiscoveryOptions Kubernetes { get; init; } = new();
     /// <summary>Host name other nodes reach this one by (a pod's DNS name in Kubernetes).</summary>
     public string Hostname { get; init; } = "127.0.0.1";
     /// <summary>Interface remoting (and /metrics) listens on: every interface for a cluster node, 127.0.0.1 for the one-process flywheel.</summary>
@@ -77,8 +81,15 @@ public sealed record NodeOptions
         if (!(DownAfterS > 0)) e.Add($"down-after {DownAfterS} s (REMIT_DOWN_AFTER_S) must be positive.");
         if (!(HeartbeatPauseS > 0)) e.Add($"heartbeat pause {HeartbeatPauseS} s (REMIT_HEARTBEAT_PAUSE_S) must be positive.");
         if (string.IsNullOrWhiteSpace(RunDirectory)) e.Add("no run directory: --run-dir DIR or REMIT_RUN_DIR.");
-        if (!Roles.Contains("coordinator") && SeedNodes.Count == 0)
-            e.Add("a node without the coordinator role must be given --seed-nodes (REMIT_SEED_NODES) to find the cluster.");
+        if (Discovery == ClusterDiscovery.Kubernetes)
+        {
+            // Cluster Bootstrap refuses to run beside configured seeds (it would join those instead), so both is a mistake.
+            if (SeedNodes.Count > 0)
+                e.Add($"--seed-nodes (REMIT_SEED_NODES) and {ClusterDiscoveryNames.Variable}=kubernetes exclude each other: with kubernetes discovery the seeds come from the API server; drop one.");
+            e.AddRange(Kubernetes.Validate(Port, MetricsPort));
+        }
+        else if (!Roles.Contains("coordinator") && SeedNodes.Count == 0)
+            e.Add("a node without the coordinator role must be given --seed-nodes (REMIT_SEED_NODES) to find the cluster, or --discovery kubernetes.");
         foreach (string s in SeedNodes)
             if (!s.StartsWith($"{PlainSeedPrefix}{ActorSystemName}@", StringComparison.Ordinal) && !s.StartsWith($"{TlsSeedPrefix}{ActorSystemName}@", StringComparison.Ordinal))
                 e.Add($"seed node '{s}' must look like akka.tcp://{ActorSystemName}@HOST:PORT (or akka.ssl.tcp://{ActorSystemName}@HOST:PORT).");
@@ -102,6 +113,8 @@ public sealed record NodeOptions
         if (env("REMIT_DOWN_AFTER_S") is { Length: > 0 } down) o = o with { DownAfterS = Seconds("REMIT_DOWN_AFTER_S", down) };
         if (env("REMIT_HEARTBEAT_PAUSE_S") is { Length: > 0 } pause) o = o with { HeartbeatPauseS = Seconds("REMIT_HEARTBEAT_PAUSE_S", pause) };
         o = o with { Tls = o.Tls.WithEnvironment(env) };
+        if (env(ClusterDiscoveryNames.Variable) is { Length: > 0 } discovery) o = o with { Discovery = ClusterDiscoveryNames.Parse(discovery) };
+        o = o with { Kubernetes = o.Kubernetes.WithEnvironment(env) };
         if (env("REMIT_INSECURE") is { Length: > 0 } insecure)
             o = insecure switch
             {
