@@ -150,6 +150,53 @@ else
   bad "dashboard ConfigMap embeds dashboards/remit.json"
 fi
 
+# The chart as the pods a kubelet would run (cluster/docker/check/chart_pods.py, which scripts/check-images.sh
+# runs on Docker): every field the templates render is understood, the security contexts become the
+# matching docker flags, $(VAR) references are expanded, and a field it does not know is refused by name.
+if why=$(python3 - "$out" <<'PY'
+import json, subprocess, sys
+out = sys.argv[1]
+def pods(render):
+    r = subprocess.run([sys.executable, "cluster/docker/check/chart_pods.py", f"{out}/{render}.yaml", "ml", "cluster.local",
+                        f"{out}/{render}.pods.json"], capture_output=True, text=True)
+    if r.returncode:
+        sys.exit(f"{render}: {r.stderr.strip()}")
+    return json.load(open(f"{out}/{render}.pods.json"))["pods"]
+problems = []
+sts, mpi = pods("defaults"), pods("mpiOperator-on")
+names = sorted(p["name"] for p in sts)
+if names != ["remit-coordinator-0", "remit-guide-0", "remit-learner-0", "remit-learner-1", "remit-rollout-0",
+             "remit-rollout-1", "remit-verifier-0"]:
+    problems.append(f"defaults: pods {names}")
+if sorted(p["name"] for p in mpi if "learners" in p["name"]) != ["remit-learners-launcher", "remit-learners-worker-0", "remit-learners-worker-1"]:
+    problems.append("mpiOperator-on: no launcher and two workers")
+for p in sts + mpi:
+    for c in p["init"] + p["containers"]:
+        d, where = c["docker"], f"{p['name']}/{c['name']}"
+        for flag in (["--user", "10001:10001"], ["--read-only"], ["--cap-drop", "ALL"], ["--security-opt", "no-new-privileges"], ["--group-add", "10001"]):
+            if not any(d[i:i + len(flag)] == flag for i in range(len(d))):
+                problems.append(f"{where}: no {' '.join(flag)}")
+        if any("$(" in a for a in d + c["command"] + c["args"]):
+            problems.append(f"{where}: an unexpanded $(VAR)")
+    env = {a.split("=", 1)[0]: a.split("=", 1)[1] for c in p["containers"] for i, a in enumerate(c["docker"]) if c["docker"][i - 1] == "--env"}
+    if env.get("REMIT_HOSTNAME") and not env["REMIT_HOSTNAME"].startswith(p["name"] + "."):
+        problems.append(f"{p['name']}: REMIT_HOSTNAME {env['REMIT_HOSTNAME']}")
+    if p["name"] == "remit-learners-launcher" and env.get("OMPI_MCA_orte_default_hostfile") != "/etc/mpi/hostfile":
+        problems.append("the MPIJob launcher has no operator hostfile")
+    if not any(m["path"] == "/data" for c in p["containers"] for m in c["mounts"]):
+        problems.append(f"{p['name']}: the run volume is not mounted")
+# A field the translation does not know is refused by name, never dropped.
+text = open(f"{out}/defaults.yaml").read().replace("      enableServiceLinks: false\n", "      enableServiceLinks: false\n      hostNetwork: true\n", 1)
+open(f"{out}/host-network.yaml", "w").write(text)
+r = subprocess.run([sys.executable, "cluster/docker/check/chart_pods.py", f"{out}/host-network.yaml", "ml", "cluster.local", f"{out}/x.json"],
+                   capture_output=True, text=True)
+if r.returncode == 0 or "hostNetwork" not in r.stderr:
+    problems.append(f"a hostNetwork field was not refused by name: {r.stderr.strip()}")
+print("; ".join(problems) or f"{len(sts)} + {len(mpi)} pods")
+sys.exit(1 if problems else 0)
+PY
+); then ok "chart as pods (chart_pods.py): $why, security contexts as docker flags, unknown fields refused"; else bad "chart as pods: $why"; fi
+
 # The Dockerfiles' structure.
 if bash scripts/check-docker.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 
