@@ -34,6 +34,9 @@ if [ ! -s "$rootfs_tar" ]; then
   nice -n 19 debootstrap --variant=minbase --include=ca-certificates,libicu72,libssl3,tzdata \
     bookworm "$dir" "$mirror" >"$cache/debootstrap.log" 2>&1 \
     || { tail -20 "$cache/debootstrap.log" >&2; rm -rf "$dir"; echo "base-images: debootstrap failed (log: $cache/debootstrap.log)" >&2; exit 1; }
+  # As in Debian's and Ubuntu's own container images: packages installed in a build start no services.
+  printf '#!/bin/sh\nexit 101\n' >"$dir/usr/sbin/policy-rc.d"
+  chmod 755 "$dir/usr/sbin/policy-rc.d"
   # Only the suite's main component, as debootstrap wrote it; no package lists or .debs left in the image.
   rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/* "$dir"/var/log/* "$dir"/debootstrap
   tar --numeric-owner -C "$dir" -cf "$rootfs_tar.part" .
