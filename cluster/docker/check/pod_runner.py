@@ -350,7 +350,7 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--subnet", default="198.18.64")
     ap.add_argument("--until", required=True, help="the pod whose containers end the run (exit 0)")
-    ap.add_argument("--grace", type=float, default=90, help="seconds the other pods get to end by themselves")
+    ap.add_argument("--grace", type=float, default=30, help="seconds the other pods get to end by themselves")
     ap.add_argument("--kill", default="")
     ap.add_argument("--timeout", type=float, default=1200)
     ap.add_argument("--run-dir", default="", help="host path of the run directory (for --kill's GLOB)")
