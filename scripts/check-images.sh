@@ -34,6 +34,9 @@ bad() { echo "FAIL $*"; failed=$((failed + 1)); }
 summary=()
 
 [ "$(id -u)" = 0 ] || { echo "check-images: needs root (dockerd, veth pairs and bridges)" >&2; exit 2; }
+# One check at a time on a machine: the runs share the subnet 198.18.64.0/24 and the image names.
+exec 9>/tmp/remit-check-images.lock
+flock 9
 
 # ---------------------------------------------------------------- the engine
 # dockerd without iptables or a default bridge (containers get their network from pod_runner.py). It runs
@@ -98,6 +101,8 @@ run_dir_of() { echo "$out/$1/volumes/claims/remit-data/runs/remit"; }
 scenario() {
   local name=$1 expect_stopped=$2 kill=$3; shift 3
   local dir=$out/$name
+  # A run killed with SIGKILL can leave its pods' memory-backed emptyDirs (tmpfs) mounted.
+  awk -v d="$dir/" 'index($2, d) == 1 { print $2 }' /proc/mounts | xargs -r -n1 umount
   rm -rf "$dir"; mkdir -p "$dir"
   "$helm" template remit helm/remit --namespace ml -f cluster/docker/check/smoke-values.yaml "$@" >"$dir/chart.yaml"
   python3 cluster/docker/check/chart_pods.py "$dir/chart.yaml" ml cluster.local "$dir/pods.json"

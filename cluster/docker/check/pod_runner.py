@@ -67,6 +67,16 @@ class Runner:
 
     # ------------------------------------------------------------------ network
     def network_up(self):
+        # What a run killed with SIGKILL left behind (check-images.sh runs one check at a time): its
+        # containers, and the bridge holding this subnet, which would make the new one unreachable.
+        stale = sh("docker", "ps", "-aq", "--filter", f"label={LABEL}", check=False).split()
+        if stale:
+            sh("docker", "rm", "-f", *stale, check=False)
+        for line in sh("ip", "-o", "-4", "addr", "show", check=False).splitlines():
+            fields = line.split()
+            if len(fields) > 3 and fields[3] == f"{self.subnet}.1/24" and fields[1].startswith("rci"):
+                self.log(f"removing {fields[1]}, left by an earlier run")
+                sh("ip", "link", "del", fields[1], check=False)
         sh("ip", "link", "add", self.bridge, "type", "bridge")
         self.undo.append(("bridge", lambda: sh("ip", "link", "del", self.bridge, check=False)))
         sh("ip", "addr", "add", f"{self.subnet}.1/24", "dev", self.bridge)
