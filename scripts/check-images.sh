@@ -6,13 +6,14 @@
 # address of its own on a bridge (198.18.64.0/24) named by its headless-Service DNS name.
 #
 #   scripts/check-images.sh                 # everything (about 25 min on 2 cores, see cluster/docker/README.md)
-#   scripts/check-images.sh build sts       # only some steps: build sts mpijob kill cuda
+#   scripts/check-images.sh build sts       # only some steps: build sts mpijob kill kill-coordinator cuda
 #
 # Steps: build    the base images (Debian's packages, cached) and the CPU image; prints its size
 #        sts      learners as the chart's StatefulSet (pod 0 runs mpirun over ssh to pod 1)
 #        mpijob   learners as the MPIJob, with the MPI operator's pods, Secret and hostfile emulated
 #        kill     the sts run again, one rollout container killed mid-RL (docker kill) and restarted in
 #                 its pod; its models must be byte-identical to the sts run's
+#        kill-coordinator  the same with the coordinator's container killed
 #        cuda     the CUDA image's build stage (the runtime stage needs the PyTorch CUDA image)
 # Every cluster run must end with results.json, experiences lost 0 and every container that ends by
 # itself ending with 0; /metrics of every container is scraped during the run and the dashboard's
@@ -26,7 +27,7 @@ out=${REMIT_IMAGES_OUT:-$root/runs/check-images}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(build sts mpijob kill cuda)
+[ ${#steps[@]} -gt 0 ] || steps=(build sts mpijob kill kill-coordinator cuda)
 want() { local s; for s in "${steps[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
 passed=0 failed=0
 ok()  { echo "ok   $*"; passed=$((passed + 1)); }
@@ -179,6 +180,12 @@ if want kill; then
   # A rollout container killed once RL has published policy 2, as cluster/local's fault test does.
   scenario kill remit-learner-1 "remit-rollout-0|stage 2/12: rl:base|weights/v*|2"
   if why=$(same_models sts kill); then ok "kill: $why, as the unfaulted sts run"; else bad "kill: $why"; fi
+fi
+if want kill-coordinator; then
+  want sts || [ -f "$(run_dir_of sts)/results.json" ] || scenario sts remit-learner-1 ""
+  # The coordinator's container killed mid-RL and restarted in its pod: same address, REMIT_RESUME=auto.
+  scenario kill-coordinator remit-learner-1 "remit-coordinator-0|stage 2/12: rl:base|weights/v*|2"
+  if why=$(same_models sts kill-coordinator); then ok "kill-coordinator: $why, as the unfaulted sts run"; else bad "kill-coordinator: $why"; fi
 fi
 
 # ---------------------------------------------------------------- cuda
