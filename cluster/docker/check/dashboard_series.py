@@ -2,7 +2,8 @@
 """The dashboard check of tests/ReMiT.Cluster.Tests/Metrics/DashboardMetricsTests.cs, run on what a real
 cluster served: every remit_* series that a query of the Grafana dashboard names (every "expr", "query"
 and "definition" string, wherever nested, as the test collects them) must appear in the Prometheus text
-scraped from the nodes' /metrics (pod_runner.py writes one file per node and port).
+scraped from the nodes' /metrics during the run (pod_runner.py writes one file per node, port and
+container start; a series counts when any of them served it).
 
 Usage: dashboard_series.py DASHBOARD.json SCRAPE_DIR   (prints a summary; exit 1 naming what is missing)
 """
@@ -44,7 +45,7 @@ def main():
         print(f"the dashboard queries {len(missing)} series no node served: {', '.join(missing)} "
               f"({len(files)} scrapes in {scrape_dir})")
         sys.exit(1)
-    print(f"the dashboard's {len(referenced)} series were all served ({len(files)} node scrapes, {len(served)} remit_* series)")
+    print(f"the dashboard's {len(referenced)} series were all served ({len(files)} scrapes, one per node and container start; {len(served)} remit_* series)")
 
 
 if __name__ == "__main__":

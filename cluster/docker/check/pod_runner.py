@@ -13,7 +13,8 @@ A pod is what Kubernetes makes of it:
     back-off shortened to 2 s); one that exits 0 has finished (the run is over; see the report);
   - probes are polled from this machine; a liveness probe failing failureThreshold times in a row
     restarts the container, as the kubelet does;
-  - every container's /metrics (its ports named metrics*) is scraped every few seconds into OUT/metrics.
+  - every container's /metrics (its ports named metrics*) is scraped every few seconds into OUT/metrics
+    (the last scrape of each container start: POD-PORT-startN.prom).
 When the --until pod (the coordinator) has ended with 0 and the others have had --grace seconds, the rest (sshd-only learner workers,
 which run until deleted) are stopped with their termination grace period, as `helm uninstall` or the MPI
 operator's cleanPodPolicy would.
@@ -269,8 +270,9 @@ class Runner:
                     try:
                         with urllib.request.urlopen(f"http://{ip}:{port}/metrics", timeout=3) as r:
                             text = r.read().decode()
+                        # One file per container start: a restarted node serves only what it did since.
                         if text.strip():
-                            with open(f"{self.out}/metrics/{st['pod']}-{port}.prom", "w") as f:
+                            with open(f"{self.out}/metrics/{st['pod']}-{port}-start{len(st['exits'])}.prom", "w") as f:
                                 f.write(text)
                     except OSError:
                         pass
