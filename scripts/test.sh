@@ -33,8 +33,8 @@ rm -rf "$ext"
 echo "check: helm chart"
 if bash scripts/check-chart.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 # The container images: the CPU image built offline and whole smoke clusters run from it with the chart's
-# settings (scripts/check-images.sh; about 11 min with Docker's caches warm, 15 min on a new machine, which
-# first installs docker.io and debootstraps the base image). REMIT_CHECK_IMAGES=0 leaves it out.
+# settings (scripts/check-images.sh; about 14 min with Docker's caches warm, 18 min on a new machine, which
+# first installs docker.io and debootstraps the base images). REMIT_CHECK_IMAGES=0 leaves it out.
 if [ "${REMIT_CHECK_IMAGES:-1}" = 1 ]; then
   echo "check: container images (scripts/check-images.sh)"
   if bash scripts/check-images.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
