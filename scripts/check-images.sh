@@ -198,6 +198,7 @@ if want cuda; then
      && docker run --rm --network none --entrypoint /bin/sh remit-check/remit-build:$app_version-cuda -c \
           'test -x /out/remit/remit && test ! -e /out/remit/libtorch_cpu.so && test ! -e /out/remit/libtorch_cuda.so'; then
     ok "CUDA image build stage (TorchBackend=external, no libtorch in /out/remit; $(( $(date +%s) - start )) s)"
+    summary+=("CUDA build stage remit-check/remit-build:$app_version-cuda: $(size_of remit-check/remit-build:$app_version-cuda) (SDK stage, not shipped)")
   else
     tail -20 "$out/build-cuda.log"; bad "CUDA image build stage (log $out/build-cuda.log)"
   fi
