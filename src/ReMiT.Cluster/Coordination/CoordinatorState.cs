@@ -173,7 +173,7 @@ public sealed partial class CoordinatorState
         {
             _credit[kind].Remove(id);
             int n = book.HolderLost(id);
-            if (n > 0) Emit(new CountMetric(CoordinatorCounter.LeasesReissued, n, "member_lost"));
+            if (n > 0) Emit(new CountMetric(CoordinatorCounter.LeasesReissued, n, ReissueReasons.MemberLost));
         }
         if (member.Role == WorkerRole.Learner && Started && !Finishing)
             Finish($"learner rank {member.Rank} ({member.Address}) left the cluster; the run stops here and continues with --resume from the last checkpoint");
@@ -410,7 +410,7 @@ public sealed partial class CoordinatorState
             return Drain();
         }
         int n = _failures[f.WorkId] = _failures.GetValueOrDefault(f.WorkId) + 1;
-        Emit(new CountMetric(CoordinatorCounter.LeasesReissued, 1, "failed"));
+        Emit(new CountMetric(CoordinatorCounter.LeasesReissued, 1, ReissueReasons.Failed));
         if (n >= MaxAttempts) Finish($"{f.Kind} work {f.WorkId} failed {n} times; last error from {Describe(from)}: {f.Error}");
         else Dispatch();
         return Drain();
@@ -423,7 +423,7 @@ public sealed partial class CoordinatorState
         {
             var holders = book.ExpireDue();
             if (holders.Count == 0) continue;
-            Emit(new CountMetric(CoordinatorCounter.LeasesReissued, holders.Count, "timeout"));
+            Emit(new CountMetric(CoordinatorCounter.LeasesReissued, holders.Count, ReissueReasons.Timeout));
             Emit(new Warn($"{holders.Count} {WorkKindNames.Name(kind)} lease(s) timed out and were reissued"));
             // The credit a lease used comes back: a lease lost on the way would otherwise cost its worker that room for good.
             foreach (string holder in holders)

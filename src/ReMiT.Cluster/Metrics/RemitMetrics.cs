@@ -1,4 +1,6 @@
 using Prometheus;
+using ReMiT.Cluster.Coordination;
+using ReMiT.Cluster.Messages.Serialization;
 
 namespace ReMiT.Cluster.Metrics;
 
@@ -56,6 +58,11 @@ public sealed class RemitMetrics
         MessagesRejected = f.CreateCounter("remit_messages_rejected_total", "Decoded messages refused because of who sent them or what they name (a stranger, a non-holder of the lease, a bad name).", "reason");
         LastStepTimestamp = f.CreateGauge("remit_last_step_timestamp_seconds", "Unix time of the last optimizer step.", "stage");
         Members = f.CreateGauge("remit_cluster_members", "Cluster members up, per role, as this node sees them.", "role");
+        // A labelled counter has no series until its first increment, so in a healthy run the dashboard's
+        // "leases reissued" and "messages dropped" panels would read "No data" rather than 0 (found by
+        // scraping a containerised cluster, scripts/check-images.sh): every reason starts at 0.
+        foreach (string reason in ReissueReasons.All) LeasesReissued.WithLabels(reason);
+        foreach (string reason in DropReasons.All) MessagesDropped.WithLabels(reason);
     }
 
     public CollectorRegistry Registry { get; }

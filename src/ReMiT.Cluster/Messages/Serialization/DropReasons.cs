@@ -23,4 +23,6 @@ public static class DropReasons
 
     /// <summary>The payload claims Akka's default (JSON) serializer, which this node replaces with <see cref="NonProtocolSerializer"/>: not a protocol message.</summary>
     public const string NotProtocol = "not_protocol";
+
+    public static readonly string[] All = [UnknownManifest, Malformed, Oversized, ChunkTimeout, ChunkOverflow, NotProtocol];
 }
