@@ -56,6 +56,7 @@ cases=(
   "discovery-own-service-account|--set serviceAccount.create=false --set serviceAccount.name=runner --set discovery.requiredContactPoints=2 --set discovery.managementPort=8600|--expect ServiceAccount=0 --expect Role=1 --expect RoleBinding=1"
   "mpiOperator-off|--set learners.mpiOperator=false --set learners.workers=3|--expect StatefulSet=5 --expect MPIJob=0 --expect HeadlessService=5"
   "mpiOperator-on|-f $chart/ci/mpijob-values.yaml|--expect StatefulSet=4 --expect MPIJob=1 --expect HeadlessService=5 --expect Secret=1 --expect NetworkPolicy=1"
+  "mpiOperator-seeds|-f $chart/ci/mpijob-values.yaml --set discovery.mode=seeds|--expect StatefulSet=4 --expect MPIJob=1 --expect Role=0"
   "monitoring-on|-f $chart/ci/monitoring-values.yaml|--expect ServiceMonitor=1 --expect PodMonitor=1 --expect DashboardConfigMap=1"
   "gpu-on|-f $chart/ci/gpu-values.yaml|--expect StatefulSet=5 --expect HeadlessService=5"
   "all-on|-f $chart/ci/gpu-values.yaml -f $chart/ci/all-on-values.yaml|--expect-min StatefulSet=4 --expect-min HeadlessService=4 --expect MPIJob=1 --expect ServiceMonitor=1 --expect PodMonitor=1 --expect DashboardConfigMap=1 --expect PersistentVolumeClaim=0"
@@ -170,6 +171,7 @@ fi
 # The chart as the pods a kubelet would run (cluster/docker/check/chart_pods.py, which scripts/check-images.sh
 # runs on Docker): every field the templates render is understood, the security contexts become the
 # matching docker flags, $(VAR) references are expanded, and a field it does not know is refused by name.
+# With static seeds: Kubernetes discovery (the default) needs an API server, and the translation refuses it.
 if why=$(python3 - "$out" <<'PY'
 import json, subprocess, sys
 out = sys.argv[1]
@@ -180,13 +182,17 @@ def pods(render):
         sys.exit(f"{render}: {r.stderr.strip()}")
     return json.load(open(f"{out}/{render}.pods.json"))["pods"]
 problems = []
-sts, mpi = pods("defaults"), pods("mpiOperator-on")
+sts, mpi = pods("discovery-seeds"), pods("mpiOperator-seeds")
 names = sorted(p["name"] for p in sts)
 if names != ["remit-coordinator-0", "remit-guide-0", "remit-learner-0", "remit-learner-1", "remit-rollout-0",
              "remit-rollout-1", "remit-verifier-0"]:
-    problems.append(f"defaults: pods {names}")
+    problems.append(f"discovery-seeds: pods {names}")
 if sorted(p["name"] for p in mpi if "learners" in p["name"]) != ["remit-learners-launcher", "remit-learners-worker-0", "remit-learners-worker-1"]:
-    problems.append("mpiOperator-on: no launcher and two workers")
+    problems.append("mpiOperator-seeds: no launcher and two workers")
+r = subprocess.run([sys.executable, "cluster/docker/check/chart_pods.py", f"{out}/defaults.yaml", "ml", "cluster.local", f"{out}/d.json"],
+                   capture_output=True, text=True)
+if r.returncode == 0 or "discovery.mode=seeds" not in r.stderr:
+    problems.append(f"the default render (Kubernetes discovery) was not refused naming discovery.mode=seeds: {r.stderr.strip()}")
 for p in sts + mpi:
     for c in p["init"] + p["containers"]:
         d, where = c["docker"], f"{p['name']}/{c['name']}"
@@ -203,7 +209,7 @@ for p in sts + mpi:
     if not any(m["path"] == "/data" for c in p["containers"] for m in c["mounts"]):
         problems.append(f"{p['name']}: the run volume is not mounted")
 # A field the translation does not know is refused by name, never dropped.
-text = open(f"{out}/defaults.yaml").read().replace("      enableServiceLinks: false\n", "      enableServiceLinks: false\n      hostNetwork: true\n", 1)
+text = open(f"{out}/discovery-seeds.yaml").read().replace("      enableServiceLinks: false\n", "      enableServiceLinks: false\n      hostNetwork: true\n", 1)
 open(f"{out}/host-network.yaml", "w").write(text)
 r = subprocess.run([sys.executable, "cluster/docker/check/chart_pods.py", f"{out}/host-network.yaml", "ml", "cluster.local", f"{out}/x.json"],
                    capture_output=True, text=True)

@@ -2,7 +2,8 @@
 """Turns `helm template` output of helm/remit into the pods Kubernetes would run, each container as
 `docker create` arguments, so that scripts/check-images.sh runs exactly what the chart says.
 
-What stands in for what (everything else the chart renders is refused by name, see UNSUPPORTED):
+What stands in for what (everything else the chart renders is refused by name, see UNSUPPORTED; Kubernetes
+discovery, the chart's default, needs an API server and is refused: render with discovery.mode=seeds):
   StatefulSet       replicas pods <name>-<i>, hostname <name>-<i>, subdomain spec.serviceName
   MPIJob v2beta1    what the MPI operator makes: pods <job>-worker-<i> (subdomain <job>) and <job>-launcher,
                     the Secret <job>-ssh (ECDSA key, mounted at spec.sshAuthMountPath), the ConfigMap
@@ -81,6 +82,11 @@ class Cluster:
                 self.workloads.append(d)
             elif kind == "Service":
                 self.services[name] = d
+            elif kind in ("Role", "RoleBinding"):
+                # Kubernetes discovery (the chart's default) lists pods through the API server, which Docker does not
+                # stand in for; the check renders discovery.mode=seeds (KubernetesBootstrapTests covers discovery).
+                raise Refused(f"{kind} {name}: Kubernetes discovery needs an API server, which is not emulated here; "
+                              "render with --set discovery.mode=seeds")
             elif kind not in PASSIVE_KINDS:
                 raise Refused(f"{kind} {name}: no stand-in for this kind in cluster/docker/check/chart_pods.py")
 
