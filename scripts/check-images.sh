@@ -48,7 +48,8 @@ if ! docker info >/dev/null 2>&1; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >/dev/null
   fi
   echo "check-images: starting dockerd (log: /var/log/remit-dockerd.log)"
-  (setsid nice -n 19 dockerd --iptables=false --ip6tables=false --bridge=none >/var/log/remit-dockerd.log 2>&1 &)
+  # 9>&-: dockerd outlives this script and must not hold its lock (the next check would wait on it forever).
+  (setsid nice -n 19 dockerd --iptables=false --ip6tables=false --bridge=none >/var/log/remit-dockerd.log 2>&1 9>&- &)
   for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
   docker info >/dev/null 2>&1 || { tail -20 /var/log/remit-dockerd.log >&2; echo "check-images: dockerd did not start" >&2; exit 1; }
 fi

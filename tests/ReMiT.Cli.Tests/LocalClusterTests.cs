@@ -125,44 +125,37 @@ public sealed class LocalClusterTests(LocalClusterTests.ReferenceRun reference)
     }
 
     [Fact]
-    public void UpSh_CoordinatorKilledMidRl_RestartedItRejoinsTheRunningClusterAndTheRunCompletesLosingNothing()
-    {
-        Assert.True(reference.ExitCode == 0, reference.Output);
-        string run = Path.Combine(reference.Root, "coordinator-killed");
-        var environment = new Dictionary<string, string> { ["REMIT_REJOIN_TIMEOUT_S"] = "120" };
-        using (var cluster = LocalCluster.Start("local", run, Settings, environment))
+    public void UpSh_CoordinatorKilledMidRl_RestartedItRejoinsTheRunningClusterAndTheRunCompletesLosingNothing() =>
+        KillTheCoordinatorAndCheckTheRunRecovers("coordinator-killed", cluster =>
         {
             cluster.WaitForLog("stage 2/12: rl:base", Limit);
             cluster.WaitForPolicies(2, Limit);
-            Assert.Equal(1, cluster.KillNodes("coordinator")); // kill -9
-            // As Kubernetes restarts a pod: the new coordinator joins the running cluster, the workers register with it
-            // again and re-send what they wait for, and it continues from the run directory and its journal.
-            Assert.True(cluster.WaitForExit(Limit) == 0, cluster.Output + cluster.Logs());
-            string log = File.ReadAllText(Path.Combine(run, "logs", "coordinator.log"));
-            Assert.Contains("the coordinator died (exit 137); starting it again", log);
-            string restarted = log[log.IndexOf("starting it again", StringComparison.Ordinal)..];
-            Assert.Contains("learner rank(s) joined", restarted);
-            Assert.Contains("every stage done", restarted);
-            foreach (string role in NodeOptions.KnownRoles)
-                Assert.True(cluster.NodePids(role).Count == 0, $"a {role} node outlived up.sh");
-        }
-        AssertLostNothingAndMatches(reference.RunDirectory, run, ReissuedLeases(run));
-    }
+        });
 
     [Fact]
-    public void UpSh_CoordinatorKilledMidMidTraining_RestartedItRejoinsTheRunningClusterAndTheRunCompletesLosingNothing()
+    public void UpSh_CoordinatorKilledMidMidTraining_RestartedItRejoinsTheRunningClusterAndTheRunCompletesLosingNothing() =>
+        // Mid-stage: the learners are past their first ReMiT checkpoint, with guide batches prefetched and in flight. The
+        // learners keep training while it is gone; the new coordinator takes their stage report and the guide requests
+        // they re-send, and runs the rest of the flywheel.
+        KillTheCoordinatorAndCheckTheRunRecovers("coordinator-killed-midtrain", cluster =>
+        {
+            cluster.WaitForLog("stage 5/12: midtrain:remit", Limit);
+            cluster.WaitFor(() => File.Exists(Path.Combine(cluster.RunDirectory, "checkpoints", "midtrain_remit", TrainingCheckpoint.PointerFile)),
+                            "a midtrain:remit checkpoint", Limit);
+        });
+
+    // kill -9 of the coordinator once `until` returns, as Kubernetes restarts a pod: the new coordinator joins the running
+    // cluster, the workers register with it again and re-send what they wait for, and it continues from the run
+    // directory and its journal to the end, losing nothing, leaving no node behind, with the reference run's models.
+    private void KillTheCoordinatorAndCheckTheRunRecovers(string name, Action<LocalCluster> until)
     {
         Assert.True(reference.ExitCode == 0, reference.Output);
-        string run = Path.Combine(reference.Root, "coordinator-killed-midtrain");
+        string run = Path.Combine(reference.Root, name);
         var environment = new Dictionary<string, string> { ["REMIT_REJOIN_TIMEOUT_S"] = "120" };
         using (var cluster = LocalCluster.Start("local", run, Settings, environment))
         {
-            // Mid-stage: the learners are past their first ReMiT checkpoint, with guide batches prefetched and in flight.
-            cluster.WaitForLog("stage 5/12: midtrain:remit", Limit);
-            cluster.WaitFor(() => File.Exists(Path.Combine(run, "checkpoints", "midtrain_remit", TrainingCheckpoint.PointerFile)), "a midtrain:remit checkpoint", Limit);
+            until(cluster);
             Assert.Equal(1, cluster.KillNodes("coordinator")); // kill -9
-            // The learners keep training while it is gone; the new coordinator takes their stage report and the guide
-            // requests they re-send, and runs the rest of the flywheel.
             Assert.True(cluster.WaitForExit(Limit) == 0, cluster.Output + cluster.Logs());
             string log = File.ReadAllText(Path.Combine(run, "logs", "coordinator.log"));
             Assert.Contains("the coordinator died (exit 137); starting it again", log);
