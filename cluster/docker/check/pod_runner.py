@@ -213,6 +213,8 @@ class Runner:
             self.log(f"{st['pod']}/{st['container']} exited {rc}: restarting it in its pod (restart {st['restarts']})")
             time.sleep(2)
             sh("docker", "start", st["docker"])
+            with self.lock:
+                st["exit"] = None  # running again: its earlier exit is history (exits), not how it ended
             self.follow(st["docker"], f"{st['pod']}.{st['container']}")
 
     def probe_once(self, p, ip):

@@ -4,6 +4,7 @@ using Akka.Event;
 using ReMiT.Cluster.Coordination;
 using ReMiT.Cluster.Hosting;
 using ReMiT.Cluster.Messages;
+using ReMiT.Training.Flywheel;
 using ReMiT.Cluster.Messages.Serialization;
 
 namespace ReMiT.Cluster.Actors;
@@ -105,8 +106,26 @@ public abstract class RoleWorker : ReceiveActor, IWithTimers
         var now = _coordinator.Host();
         bool moved = _registration.Registered;
         if (!_registration.Due(now)) return;
+        if (_role != WorkerRole.Learner && RunIsOver())
+        {
+            // Restarted (or joined) after the coordinator finished the run and left: nobody will ever answer, and
+            // waiting would keep this node, and a pod, up forever. Learners keep asking: a coordinator restarted on a
+            // finished run writes its report once every learner rank is back.
+            Log.Info("every stage of the run is done and no coordinator answers: the run is over, this node ends");
+            Node.Log.WriteLine("node: every stage of the run is done; the run is over");
+            Node.Finished.TrySetResult(null);
+            return;
+        }
         if (moved) Log.Warning("the coordinator moved from {0} to {1}; registering with it again", _registration.AnsweredFrom?.ToString() ?? "nowhere", now);
         Register();
+    }
+
+    // Every stage of the run's plan has its summary (what the coordinator itself checks); false while the run is not
+    // prepared yet (the coordinator prepares it) or cannot be read.
+    private bool RunIsOver()
+    {
+        try { return Node.Run.Plan.All(stage => StageRunner.IsDone(Node.RunDirectory, stage.Name)); }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException) { return false; }
     }
 
     /// <summary>Asks the coordinator for <paramref name="count"/> more items of <paramref name="kind"/>.</summary>

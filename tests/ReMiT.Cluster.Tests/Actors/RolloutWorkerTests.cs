@@ -76,6 +76,34 @@ public sealed class RolloutWorkerTests : IDisposable
         Assert.DoesNotContain(seen.ToArray(), m => m is RolloutsDone);
     }
 
+    [Fact]
+    public async Task Register_NoCoordinatorAnswersAndEveryStageIsDone_TheNodeEndsAsTheRunDid()
+    {
+        var (run, _) = PublishedRun();
+        var node = new NodeServices(run.RunDirectory, CPU, new RemitMetrics(), TextWriter.Null, new SingleProcessCollective(), 0, CancellationToken.None);
+        var silent = _system.ActorOf(Props.Create(() => new SilentCoordinator()));
+        _system.ActorOf(Props.Create(() => new RolloutWorker(silent, node)));
+
+        // The run is still going: the worker keeps asking (one register tick is 3 s).
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        Assert.False(node.Finished.Task.IsCompleted, "a worker of an unfinished run gave up waiting for its coordinator");
+
+        // Every stage done (the coordinator finished and left): it ends by itself, with no error.
+        foreach (var stage in run.Plan)
+        {
+            string summary = ReMiT.Training.Reporting.StageSummary.PathFor(run.RunDirectory, stage.Name);
+            Directory.CreateDirectory(Path.GetDirectoryName(summary)!);
+            File.WriteAllText(summary, "{}");
+        }
+        Assert.Null(await node.Finished.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    /// <summary>A coordinator that is gone: nothing sent to it is answered.</summary>
+    private sealed class SilentCoordinator : ReceiveActor
+    {
+        public SilentCoordinator() => ReceiveAny(_ => { });
+    }
+
     private static T Next<T>(BlockingCollection<object> seen)
     {
         while (seen.TryTake(out var m, TimeSpan.FromSeconds(60)))
