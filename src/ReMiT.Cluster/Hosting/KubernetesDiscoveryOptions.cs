@@ -58,22 +58,11 @@ public sealed partial record KubernetesDiscoveryOptions
         if (env(NamespaceVariable) is { Length: > 0 } ns) o = o with { Namespace = ns.Trim() };
         if (env(LabelSelectorVariable) is { Length: > 0 } selector) o = o with { LabelSelector = selector.Trim() };
         if (env(ManagementHostnameVariable) is { Length: > 0 } host) o = o with { ManagementHostname = host.Trim() };
-        if (env(ManagementPortVariable) is { Length: > 0 } port) o = o with { ManagementPort = Int(ManagementPortVariable, port) };
+        if (env(ManagementPortVariable) is { Length: > 0 } port) o = o with { ManagementPort = EnvironmentValues.Int(ManagementPortVariable, port) };
         if (env(PortNameVariable) is { Length: > 0 } name) o = o with { PortName = name.Trim() };
-        if (env(RequiredContactPointsVariable) is { Length: > 0 } required) o = o with { RequiredContactPoints = Int(RequiredContactPointsVariable, required) };
-        if (env(StableMarginVariable) is { Length: > 0 } margin)
-            o = o with
-            {
-                StableMarginS = double.TryParse(margin, NumberStyles.Float, CultureInfo.InvariantCulture, out double s)
-                    ? s : throw new ArgumentException($"{StableMarginVariable}='{margin}' is not a number of seconds."),
-            };
-        if (env(NewClusterVariable) is { Length: > 0 } fresh)
-            o = fresh switch
-            {
-                "1" or "true" => o with { NewClusterEnabled = true },
-                "0" or "false" => o with { NewClusterEnabled = false },
-                _ => throw new ArgumentException($"{NewClusterVariable}='{fresh}': expected true or false."),
-            };
+        if (env(RequiredContactPointsVariable) is { Length: > 0 } required) o = o with { RequiredContactPoints = EnvironmentValues.Int(RequiredContactPointsVariable, required) };
+        if (env(StableMarginVariable) is { Length: > 0 } margin) o = o with { StableMarginS = EnvironmentValues.Seconds(StableMarginVariable, margin) };
+        if (env(NewClusterVariable) is { Length: > 0 } fresh) o = o with { NewClusterEnabled = EnvironmentValues.Bool(NewClusterVariable, fresh) };
         if (env(TokenPathVariable) is { Length: > 0 } token) o = o with { TokenPath = token };
         if (env(ApiHostVariable) is { Length: > 0 } apiHost) o = o with { ApiHost = apiHost };
         if (env(ApiPortVariable) is { Length: > 0 } apiPort) o = o with { ApiPort = apiPort };
@@ -114,10 +103,6 @@ public sealed partial record KubernetesDiscoveryOptions
             e.Add($"{TokenPathVariable}: the service account token {TokenPath} does not exist; mount it (automountServiceAccountToken: true) or name the file.");
         return e;
     }
-
-    private static int Int(string name, string value) =>
-        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n)
-            ? n : throw new ArgumentException($"{name}='{value}' is not an integer.");
 
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
     private static partial Regex DnsLabel();

@@ -105,23 +105,17 @@ public sealed record NodeOptions
         if (env("REMIT_ROLE") is { Length: > 0 } role) o = o with { Roles = Split(role) };
         if (env("REMIT_SEED_NODES") is { Length: > 0 } seeds) o = o with { SeedNodes = Split(seeds) };
         if (env("REMIT_HOSTNAME") is { Length: > 0 } host) o = o with { Hostname = host };
-        if (env("REMIT_PORT") is { Length: > 0 } port) o = o with { Port = Int("REMIT_PORT", port) };
-        if (env("REMIT_METRICS_PORT") is { Length: > 0 } metrics) o = o with { MetricsPort = Int("REMIT_METRICS_PORT", metrics) };
+        if (env("REMIT_PORT") is { Length: > 0 } port) o = o with { Port = EnvironmentValues.Int("REMIT_PORT", port) };
+        if (env("REMIT_METRICS_PORT") is { Length: > 0 } metrics) o = o with { MetricsPort = EnvironmentValues.Int("REMIT_METRICS_PORT", metrics) };
         if (env("REMIT_RUN_DIR") is { Length: > 0 } dir) o = o with { RunDirectory = dir };
         if (env("REMIT_PRESET") is { Length: > 0 } preset) o = o with { Preset = preset };
         if (env("REMIT_DEVICE") is { Length: > 0 } device) o = o with { Device = device };
-        if (env("REMIT_DOWN_AFTER_S") is { Length: > 0 } down) o = o with { DownAfterS = Seconds("REMIT_DOWN_AFTER_S", down) };
-        if (env("REMIT_HEARTBEAT_PAUSE_S") is { Length: > 0 } pause) o = o with { HeartbeatPauseS = Seconds("REMIT_HEARTBEAT_PAUSE_S", pause) };
+        if (env("REMIT_DOWN_AFTER_S") is { Length: > 0 } down) o = o with { DownAfterS = EnvironmentValues.Seconds("REMIT_DOWN_AFTER_S", down) };
+        if (env("REMIT_HEARTBEAT_PAUSE_S") is { Length: > 0 } pause) o = o with { HeartbeatPauseS = EnvironmentValues.Seconds("REMIT_HEARTBEAT_PAUSE_S", pause) };
         o = o with { Tls = o.Tls.WithEnvironment(env) };
         if (env(ClusterDiscoveryNames.Variable) is { Length: > 0 } discovery) o = o with { Discovery = ClusterDiscoveryNames.Parse(discovery) };
         o = o with { Kubernetes = o.Kubernetes.WithEnvironment(env) };
-        if (env("REMIT_INSECURE") is { Length: > 0 } insecure)
-            o = insecure switch
-            {
-                "1" or "true" => o with { Insecure = true },
-                "0" or "false" => o with { Insecure = false },
-                _ => throw new ArgumentException($"REMIT_INSECURE='{insecure}': expected true or false."),
-            };
+        if (env("REMIT_INSECURE") is { Length: > 0 } insecure) o = o with { Insecure = EnvironmentValues.Bool("REMIT_INSECURE", insecure) };
         if (env("REMIT_RESUME") is { Length: > 0 } resume)
             o = resume switch
             {
@@ -135,12 +129,4 @@ public sealed record NodeOptions
 
     public static IReadOnlyList<string> Split(string list) =>
         list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-
-    private static double Seconds(string name, string value) =>
-        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double s)
-            ? s : throw new ArgumentException($"{name}='{value}' is not a number of seconds.");
-
-    private static int Int(string name, string value) =>
-        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n)
-            ? n : throw new ArgumentException($"{name}='{value}' is not an integer.");
 }
