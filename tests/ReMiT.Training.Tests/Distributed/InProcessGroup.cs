@@ -74,18 +74,21 @@ internal sealed class InProcessGroup
         public void AllGather(ReadOnlySpan<float> shard, Span<float> data)
         {
             CollectiveChecks.Separate(data, shard, Size, nameof(data), nameof(shard));
-            group._slots[rank] = shard.ToArray();
-            group._barrier.SignalAndWait();
-            for (int r = 0; r < group._slots.Length; r++) group._slots[r].CopyTo(data.Slice(r * shard.Length, shard.Length));
-            group._barrier.SignalAndWait();
+            Gather(group._slots, shard, data);
         }
 
         public void AllGather(ReadOnlySpan<ushort> shard, Span<ushort> data)
         {
             CollectiveChecks.Separate(data, shard, Size, nameof(data), nameof(shard));
-            group._slots16[rank] = shard.ToArray();
+            Gather(group._slots16, shard, data);
+        }
+
+        // Every rank posts its block, then reads all of them in rank order.
+        private void Gather<T>(T[][] slots, ReadOnlySpan<T> shard, Span<T> data)
+        {
+            slots[rank] = shard.ToArray();
             group._barrier.SignalAndWait();
-            for (int r = 0; r < group._slots16.Length; r++) group._slots16[r].CopyTo(data.Slice(r * shard.Length, shard.Length));
+            for (int r = 0; r < slots.Length; r++) slots[r].CopyTo(data.Slice(r * shard.Length, shard.Length));
             group._barrier.SignalAndWait();
         }
 
